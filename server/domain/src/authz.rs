@@ -1,0 +1,172 @@
+//! Who may run which command: permission and management-scope checks (ROLE-3, ORG-10).
+//!
+//! Checked by the directory service before [`crate::command::apply`], whatever surface the
+//! command came from (panel, API, LDAP, CLI, import).
+
+use crate::command::Command;
+use crate::error::Denied;
+use crate::model::*;
+use crate::role::Permission;
+
+/// The identity a command runs as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The server itself (CLI, migrations, hash upgrades, demo seeding).
+    System,
+    /// The server operator (all enterprises).
+    Operator,
+    /// The enterprise administrator (super password).
+    EnterpriseAdmin,
+    /// A member, acting through its role and scope.
+    Member(MemberId),
+    /// A service account.
+    Service(ServiceId),
+}
+
+/// The orgs an actor may see and manage: `None` means the whole enterprise.
+pub fn scope_of(state: &EnterpriseState, actor: Actor) -> Option<Vec<OrgId>> {
+    match actor {
+        Actor::System | Actor::Operator | Actor::EnterpriseAdmin => None,
+        Actor::Member(id) => Some(
+            state
+                .members
+                .get(&id)
+                .map(|m| m.scope.clone())
+                .unwrap_or_default(),
+        ),
+        Actor::Service(id) => state
+            .services
+            .get(&id)
+            .map(|s| s.scope.clone())
+            .filter(|s| !s.is_empty()),
+    }
+}
+
+/// Whether `org` lies within the actor's scope.
+pub fn org_in_scope(state: &EnterpriseState, scope: &Option<Vec<OrgId>>, org: OrgId) -> bool {
+    match scope {
+        None => true,
+        Some(orgs) => {
+            let chain = state.ancestors(org);
+            orgs.iter().any(|s| chain.contains(s))
+        }
+    }
+}
+
+/// Checks that `actor` may run `cmd` on `state`.
+pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result<(), Denied> {
+    let (need, writer_ok) = match actor {
+        Actor::System | Actor::Operator | Actor::EnterpriseAdmin => return Ok(()),
+        Actor::Member(id) => {
+            let Some(me) = state.members.get(&id) else {
+                return Err(Denied("unknown member".into()));
+            };
+            if me.disabled {
+                return Err(Denied("the member is disabled".into()));
+            }
+            // A member may always change its own password.
+            if let Command::SetMemberPassword { member, .. } = cmd {
+                if *member == id {
+                    return Ok(());
+                }
+            }
+            (Some(state.member_permissions(me)), true)
+        }
+        Actor::Service(id) => {
+            let Some(svc) = state.services.get(&id) else {
+                return Err(Denied("unknown service account".into()));
+            };
+            (None, svc.can_write && !svc.disabled)
+        }
+    };
+    let has = |p: Permission| match &need {
+        Some(perms) => perms.contains(&p),
+        None => writer_ok,
+    };
+    let scope = scope_of(state, actor);
+    let in_scope = |org: OrgId| org_in_scope(state, &scope, org);
+    let member_org = |m: &MemberId| state.members.get(m).map(|m| m.org);
+    let deny = |what: &str| Err(Denied(what.to_string()));
+    let require = |p: Permission, orgs: &[Option<OrgId>]| -> Result<(), Denied> {
+        if !has(p) {
+            return Err(Denied(format!("the {} permission is required", p.key())));
+        }
+        for o in orgs {
+            match o {
+                Some(o) if in_scope(*o) => {}
+                Some(_) => return Err(Denied("the target is outside your management scope".into())),
+                None => return Err(Denied("the target does not exist".into())),
+            }
+        }
+        Ok(())
+    };
+    match cmd {
+        Command::CreateOrg { parent, .. } => require(Permission::ManageOrgTree, &[Some(*parent)]),
+        Command::RenameOrg { org, .. } | Command::DeleteOrg { org } => {
+            require(Permission::ManageOrgTree, &[Some(*org)])
+        }
+        Command::MoveOrg { org, parent } => {
+            require(Permission::ManageOrgTree, &[Some(*org), Some(*parent)])
+        }
+        Command::AddMember(new) => {
+            require(Permission::ManageMembers, &[Some(new.org.unwrap_or_else(|| state.root()))])?;
+            for o in &new.scope {
+                require(Permission::ManageMembers, &[Some(*o)])?;
+            }
+            if let Some(role) = new.role {
+                check_role_grant(state, actor, role)?;
+            }
+            Ok(())
+        }
+        Command::UpdateMember { member, patch } => {
+            require(Permission::ManageMembers, &[member_org(member)])?;
+            for o in patch.scope.iter().flatten() {
+                require(Permission::ManageMembers, &[Some(*o)])?;
+            }
+            Ok(())
+        }
+        Command::MoveMember { member, org } => {
+            require(Permission::ManageMembers, &[member_org(member), Some(*org)])
+        }
+        Command::SetMemberDisabled { member, .. }
+        | Command::SetMemberHidden { member, .. }
+        | Command::SetMemberPassword { member, .. }
+        | Command::DeleteMember { member } => {
+            require(Permission::ManageMembers, &[member_org(member)])
+        }
+        Command::SetMemberRole { member, role } => {
+            require(Permission::ManageRoles, &[member_org(member)])?;
+            check_role_grant(state, actor, *role)
+        }
+        Command::CreateGroup(_)
+        | Command::AddGroupMembers { .. }
+        | Command::RemoveGroupMembers { .. }
+        | Command::DeleteGroup { .. } => require(Permission::ManageGroups, &[]),
+        Command::CreateService(_)
+        | Command::SetServicePassword { .. }
+        | Command::DeleteService { .. } => deny("only the enterprise administrator manages service accounts"),
+        Command::SetSuperPassword { .. } => deny("only the enterprise administrator sets the super password"),
+    }
+}
+
+/// A member may not hand out a role carrying permissions it does not hold itself.
+fn check_role_grant(state: &EnterpriseState, actor: Actor, role: RoleId) -> Result<(), Denied> {
+    let Actor::Member(id) = actor else {
+        return Ok(());
+    };
+    let mine = state
+        .members
+        .get(&id)
+        .map(|m| state.member_permissions(m))
+        .unwrap_or_default();
+    let theirs = state
+        .roles
+        .get(&role)
+        .map(|r| r.permissions.clone())
+        .unwrap_or_default();
+    if theirs.is_subset(&mine) {
+        Ok(())
+    } else {
+        Err(Denied("you cannot grant a role with permissions you do not hold".into()))
+    }
+}

@@ -1,0 +1,850 @@
+//! Commands: every change to an enterprise, validated against the rules and applied to an
+//! [`EnterpriseState`], yielding the row-level [`Change`]s the store persists.
+//!
+//! This is the rule half of the one write path: the directory service checks authorization
+//! (see [`crate::authz`]), calls [`apply`] on a copy of the state, commits the changes, and
+//! publishes the new state.
+
+use std::collections::BTreeSet;
+
+use crate::error::RuleError;
+use crate::model::*;
+use crate::validate;
+
+/// The world a command needs: the time and fresh UUIDs (injected, never read here).
+pub struct Ctx<'a> {
+    /// Now.
+    pub now: Timestamp,
+    /// Source of entryUUIDs.
+    pub uuid: &'a mut dyn FnMut() -> [u8; 16],
+}
+
+/// Fields of a new member.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewMember {
+    /// Account; `None` takes the next free number of the enterprise's range.
+    pub account: Option<String>,
+    /// Org.
+    pub org: Option<OrgId>,
+    /// Full name.
+    pub name: String,
+    /// Surname; derived from the name when absent.
+    pub surname: Option<String>,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Mobile.
+    pub mobile: Option<String>,
+    /// Mail.
+    pub email: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Employee number.
+    pub employee_number: Option<String>,
+    /// Role (mandatory).
+    pub role: Option<RoleId>,
+    /// Scope orgs; empty means the root org.
+    pub scope: Vec<OrgId>,
+    /// Hidden.
+    pub hidden: bool,
+    /// Disabled.
+    pub disabled: bool,
+    /// Password hash.
+    pub password: Option<String>,
+    /// Must change password at first sign-in.
+    pub must_change_password: bool,
+    /// POSIX uidNumber; allocated when absent.
+    pub uid_number: Option<u32>,
+    /// POSIX gidNumber; equals the uidNumber when absent.
+    pub gid_number: Option<u32>,
+    /// Login shell; `/bin/bash` when absent.
+    pub login_shell: Option<String>,
+    /// Home directory; `/home/<account>` when absent.
+    pub home_directory: Option<String>,
+}
+
+/// A partial update of a member's attributes. `Some(None)` clears an optional field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemberPatch {
+    /// Full name.
+    pub name: Option<String>,
+    /// Surname.
+    pub surname: Option<String>,
+    /// Given name.
+    pub given_name: Option<Option<String>>,
+    /// Mobile.
+    pub mobile: Option<Option<String>>,
+    /// Mail.
+    pub email: Option<Option<String>>,
+    /// Title.
+    pub title: Option<Option<String>>,
+    /// Employee number.
+    pub employee_number: Option<Option<String>>,
+    /// Scope.
+    pub scope: Option<Vec<OrgId>>,
+    /// Login shell.
+    pub login_shell: Option<String>,
+    /// Home directory.
+    pub home_directory: Option<String>,
+}
+
+/// Fields of a new group.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewGroup {
+    /// Name (cn).
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// gidNumber; allocated when absent.
+    pub gid_number: Option<u32>,
+    /// Initial members.
+    pub members: BTreeSet<MemberId>,
+    /// Owner.
+    pub owner: Option<MemberId>,
+}
+
+/// Fields of a new service account.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewService {
+    /// Name (cn).
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Password hash.
+    pub password: Option<String>,
+    /// Scope orgs (empty: whole enterprise).
+    pub scope: Vec<OrgId>,
+    /// Sees hidden members.
+    pub sees_hidden: bool,
+    /// May write.
+    pub can_write: bool,
+}
+
+/// Every change one can ask of an enterprise.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Add an org under `parent`.
+    CreateOrg {
+        /// Parent org.
+        parent: OrgId,
+        /// Name.
+        name: String,
+    },
+    /// Rename an org.
+    RenameOrg {
+        /// The org.
+        org: OrgId,
+        /// New name.
+        name: String,
+    },
+    /// Move an org (with its subtree) under another parent.
+    MoveOrg {
+        /// The org.
+        org: OrgId,
+        /// New parent.
+        parent: OrgId,
+    },
+    /// Delete an empty org.
+    DeleteOrg {
+        /// The org.
+        org: OrgId,
+    },
+    /// Add a member.
+    AddMember(Box<NewMember>),
+    /// Change a member's attributes.
+    UpdateMember {
+        /// The member.
+        member: MemberId,
+        /// Changes.
+        patch: Box<MemberPatch>,
+    },
+    /// Move a member to another org.
+    MoveMember {
+        /// The member.
+        member: MemberId,
+        /// Target org.
+        org: OrgId,
+    },
+    /// Change a member's role.
+    SetMemberRole {
+        /// The member.
+        member: MemberId,
+        /// New role.
+        role: RoleId,
+    },
+    /// Disable or enable a member (ORG-6).
+    SetMemberDisabled {
+        /// The member.
+        member: MemberId,
+        /// Disabled?
+        disabled: bool,
+    },
+    /// Hide or unhide a member (ORG-9).
+    SetMemberHidden {
+        /// The member.
+        member: MemberId,
+        /// Hidden?
+        hidden: bool,
+    },
+    /// Set a member's password hash.
+    SetMemberPassword {
+        /// The member.
+        member: MemberId,
+        /// New hash.
+        hash: String,
+        /// Must change at next sign-in.
+        must_change: bool,
+    },
+    /// Delete a member (and its group memberships).
+    DeleteMember {
+        /// The member.
+        member: MemberId,
+    },
+    /// Create a group.
+    CreateGroup(Box<NewGroup>),
+    /// Add members to a group.
+    AddGroupMembers {
+        /// The group.
+        group: GroupId,
+        /// Members to add.
+        members: BTreeSet<MemberId>,
+    },
+    /// Remove members from a group.
+    RemoveGroupMembers {
+        /// The group.
+        group: GroupId,
+        /// Members to remove.
+        members: BTreeSet<MemberId>,
+    },
+    /// Delete a group.
+    DeleteGroup {
+        /// The group.
+        group: GroupId,
+    },
+    /// Create a service account.
+    CreateService(Box<NewService>),
+    /// Set a service account's password hash.
+    SetServicePassword {
+        /// The service account.
+        service: ServiceId,
+        /// New hash.
+        hash: String,
+    },
+    /// Delete a service account.
+    DeleteService {
+        /// The service account.
+        service: ServiceId,
+    },
+    /// Set the enterprise administrator's super password hash.
+    SetSuperPassword {
+        /// New hash.
+        hash: String,
+    },
+}
+
+/// A row-level change for the store.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Enterprise record replaced.
+    Enterprise(Box<Enterprise>),
+    /// Org inserted or replaced.
+    PutOrg(Org),
+    /// Org deleted.
+    DeleteOrg(OrgId),
+    /// Member inserted or replaced.
+    PutMember(Box<Member>),
+    /// Member deleted.
+    DeleteMember(MemberId),
+    /// Role inserted or replaced.
+    PutRole(Role),
+    /// Role deleted.
+    DeleteRole(RoleId),
+    /// Group inserted or replaced.
+    PutGroup(Group),
+    /// Group deleted.
+    DeleteGroup(GroupId),
+    /// Service account inserted or replaced.
+    PutService(ServiceAccount),
+    /// Service account deleted.
+    DeleteService(ServiceId),
+}
+
+/// What an applied command produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// Row changes, in order.
+    pub changes: Vec<Change>,
+    /// The id of a created entity, if the command created one.
+    pub created: Option<u64>,
+}
+
+/// Validates `cmd` against the rules and applies it to `state`. On error `state` may be
+/// partly modified: callers apply to a copy and drop it on error.
+pub fn apply(
+    state: &mut EnterpriseState,
+    cmd: Command,
+    ctx: &mut Ctx<'_>,
+) -> Result<Outcome, RuleError> {
+    let mut out = Outcome::default();
+    let now = ctx.now;
+    match cmd {
+        Command::CreateOrg { parent, name } => {
+            let name = validate::org_name(&name)?;
+            org(state, parent)?;
+            check_org_slot(state, parent, &name, None)?;
+            let depth = state.ancestors(parent).len() as u32;
+            let max_depth = state.enterprise.limits.max_org_depth;
+            if depth > max_depth {
+                return Err(RuleError::Limit {
+                    limit: "max_org_depth",
+                    max: max_depth.into(),
+                    what: format!("org {name:?} would be nested {depth} levels deep"),
+                });
+            }
+            let id = OrgId(state.alloc_id());
+            let org = Org {
+                id,
+                parent: Some(parent),
+                name,
+                uuid: (ctx.uuid)(),
+                created_at: now,
+                modified_at: now,
+            };
+            state.orgs.insert(id, org.clone());
+            out.changes.push(Change::PutOrg(org));
+            out.created = Some(id.0);
+        }
+        Command::RenameOrg { org: id, name } => {
+            let name = validate::org_name(&name)?;
+            let current = org(state, id)?.clone();
+            match current.parent {
+                Some(parent) => check_org_slot(state, parent, &name, Some(id))?,
+                None => {
+                    return Err(RuleError::Conflict(
+                        "the root org is named after the enterprise's short name".into(),
+                    ));
+                }
+            }
+            let updated = Org {
+                name,
+                modified_at: now,
+                ..current
+            };
+            state.orgs.insert(id, updated.clone());
+            out.changes.push(Change::PutOrg(updated));
+        }
+        Command::MoveOrg { org: id, parent } => {
+            let current = org(state, id)?.clone();
+            org(state, parent)?;
+            if current.parent.is_none() {
+                return Err(RuleError::Conflict("the root org cannot be moved".into()));
+            }
+            if state.org_within(parent, id) {
+                return Err(RuleError::Conflict(format!(
+                    "org {:?} cannot be moved into its own subtree",
+                    current.name
+                )));
+            }
+            check_org_slot(state, parent, &current.name, Some(id))?;
+            let updated = Org {
+                parent: Some(parent),
+                modified_at: now,
+                ..current
+            };
+            state.orgs.insert(id, updated.clone());
+            out.changes.push(Change::PutOrg(updated));
+        }
+        Command::DeleteOrg { org: id } => {
+            let current = org(state, id)?.clone();
+            if current.parent.is_none() {
+                return Err(RuleError::Conflict("the root org cannot be deleted".into()));
+            }
+            let children = state.child_orgs(id).count();
+            let members = state.members_in(id).count();
+            if children > 0 || members > 0 {
+                return Err(RuleError::Conflict(format!(
+                    "org {:?} still has {children} child org(s) and {members} member(s); move or delete them first",
+                    current.name
+                )));
+            }
+            if let Some(m) = state.members.values().find(|m| m.scope.contains(&id)) {
+                return Err(RuleError::Conflict(format!(
+                    "org {:?} is in the management scope of member {}; change that scope first",
+                    current.name, m.account
+                )));
+            }
+            if let Some(s) = state.services.values().find(|s| s.scope.contains(&id)) {
+                return Err(RuleError::Conflict(format!(
+                    "org {:?} is in the scope of service account {}; change that scope first",
+                    current.name, s.name
+                )));
+            }
+            state.orgs.remove(&id);
+            out.changes.push(Change::DeleteOrg(id));
+        }
+        Command::AddMember(new) => {
+            let member = new_member(state, *new, ctx)?;
+            out.created = Some(member.id.0);
+            state.members.insert(member.id, member.clone());
+            out.changes.push(Change::PutMember(Box::new(member)));
+        }
+        Command::UpdateMember { member, patch } => {
+            let mut m = member_rec(state, member)?.clone();
+            let p = *patch;
+            if let Some(v) = p.name {
+                m.name = validate::person_name("name", &v)?;
+            }
+            if let Some(v) = p.surname {
+                m.surname = validate::person_name("surname", &v)?;
+            }
+            if let Some(v) = p.given_name {
+                m.given_name = v.map(|v| validate::person_name("given_name", &v)).transpose()?;
+            }
+            if let Some(v) = p.mobile {
+                m.mobile = v.map(|v| validate::mobile(&v)).transpose()?;
+            }
+            if let Some(v) = p.email {
+                m.email = v.map(|v| validate::email(&v)).transpose()?;
+            }
+            if let Some(v) = p.title {
+                m.title = v.map(|v| validate::text("title", &v, 128)).transpose()?;
+            }
+            if let Some(v) = p.employee_number {
+                m.employee_number = v
+                    .map(|v| validate::text("employee_number", &v, 64))
+                    .transpose()?;
+            }
+            if let Some(v) = p.scope {
+                m.scope = check_scope(state, v)?;
+            }
+            if let Some(v) = p.login_shell {
+                m.login_shell = validate::path("login_shell", &v)?;
+            }
+            if let Some(v) = p.home_directory {
+                m.home_directory = validate::path("home_directory", &v)?;
+            }
+            m.modified_at = now;
+            put_member(state, &mut out, m);
+        }
+        Command::MoveMember { member, org: target } => {
+            let mut m = member_rec(state, member)?.clone();
+            org(state, target)?;
+            if m.org != target {
+                check_org_capacity(state, target)?;
+            }
+            m.org = target;
+            m.modified_at = now;
+            put_member(state, &mut out, m);
+        }
+        Command::SetMemberRole { member, role } => {
+            let mut m = member_rec(state, member)?.clone();
+            check_assignable_role(state, role)?;
+            m.role = role;
+            m.modified_at = now;
+            put_member(state, &mut out, m);
+        }
+        Command::SetMemberDisabled { member, disabled } => {
+            let mut m = member_rec(state, member)?.clone();
+            m.disabled = disabled;
+            m.modified_at = now;
+            put_member(state, &mut out, m);
+        }
+        Command::SetMemberHidden { member, hidden } => {
+            let mut m = member_rec(state, member)?.clone();
+            m.hidden = hidden;
+            m.modified_at = now;
+            put_member(state, &mut out, m);
+        }
+        Command::SetMemberPassword {
+            member,
+            hash,
+            must_change,
+        } => {
+            let mut m = member_rec(state, member)?.clone();
+            m.password = Some(hash);
+            m.must_change_password = must_change;
+            m.modified_at = now;
+            put_member(state, &mut out, m);
+        }
+        Command::DeleteMember { member } => {
+            member_rec(state, member)?;
+            state.members.remove(&member);
+            out.changes.push(Change::DeleteMember(member));
+            let touched: Vec<GroupId> = state
+                .groups
+                .values()
+                .filter(|g| g.members.contains(&member) || g.owner == Some(member))
+                .map(|g| g.id)
+                .collect();
+            for gid in touched {
+                if let Some(g) = state.groups.get_mut(&gid) {
+                    g.members.remove(&member);
+                    if g.owner == Some(member) {
+                        g.owner = None;
+                    }
+                    g.modified_at = now;
+                    out.changes.push(Change::PutGroup(g.clone()));
+                }
+            }
+        }
+        Command::CreateGroup(new) => {
+            let name = validate::group_name(&new.name)?;
+            if state
+                .groups
+                .values()
+                .any(|g| g.name.eq_ignore_ascii_case(&name))
+            {
+                return Err(RuleError::AlreadyExists(format!("group {name:?}")));
+            }
+            let max = state.enterprise.limits.max_groups;
+            if state.groups.len() as u64 >= u64::from(max) {
+                return Err(RuleError::Limit {
+                    limit: "max_groups",
+                    max: max.into(),
+                    what: format!("the enterprise already has {} groups", state.groups.len()),
+                });
+            }
+            for m in new.members.iter().chain(new.owner.iter()) {
+                member_rec(state, *m)?;
+            }
+            let gid_number = match new.gid_number {
+                Some(g) => g,
+                None => next_group_gid(state),
+            };
+            let id = GroupId(state.alloc_id());
+            let g = Group {
+                id,
+                name,
+                description: new
+                    .description
+                    .map(|d| validate::text("description", &d, 1024))
+                    .transpose()?,
+                gid_number,
+                members: new.members,
+                owner: new.owner,
+                uuid: (ctx.uuid)(),
+                created_at: now,
+                modified_at: now,
+            };
+            state.groups.insert(id, g.clone());
+            out.changes.push(Change::PutGroup(g));
+            out.created = Some(id.0);
+        }
+        Command::AddGroupMembers { group, members } => {
+            for m in &members {
+                member_rec(state, *m)?;
+            }
+            let g = group_rec_mut(state, group)?;
+            g.members.extend(members);
+            g.modified_at = now;
+            out.changes.push(Change::PutGroup(g.clone()));
+        }
+        Command::RemoveGroupMembers { group, members } => {
+            let g = group_rec_mut(state, group)?;
+            for m in &members {
+                g.members.remove(m);
+            }
+            g.modified_at = now;
+            out.changes.push(Change::PutGroup(g.clone()));
+        }
+        Command::DeleteGroup { group } => {
+            group_rec_mut(state, group)?;
+            state.groups.remove(&group);
+            out.changes.push(Change::DeleteGroup(group));
+        }
+        Command::CreateService(new) => {
+            let name = validate::group_name(&new.name)?;
+            if state
+                .services
+                .values()
+                .any(|s| s.name.eq_ignore_ascii_case(&name))
+            {
+                return Err(RuleError::AlreadyExists(format!("service account {name:?}")));
+            }
+            for o in &new.scope {
+                org(state, *o)?;
+            }
+            let id = ServiceId(state.alloc_id());
+            let s = ServiceAccount {
+                id,
+                name,
+                description: new.description,
+                password: new.password,
+                scope: new.scope,
+                sees_hidden: new.sees_hidden,
+                can_write: new.can_write,
+                disabled: false,
+                uuid: (ctx.uuid)(),
+                created_at: now,
+                modified_at: now,
+            };
+            state.services.insert(id, s.clone());
+            out.changes.push(Change::PutService(s));
+            out.created = Some(id.0);
+        }
+        Command::SetServicePassword { service, hash } => {
+            let s = state
+                .services
+                .get_mut(&service)
+                .ok_or_else(|| RuleError::NotFound(format!("service account {}", service.0)))?;
+            s.password = Some(hash);
+            s.modified_at = now;
+            out.changes.push(Change::PutService(s.clone()));
+        }
+        Command::DeleteService { service } => {
+            if state.services.remove(&service).is_none() {
+                return Err(RuleError::NotFound(format!("service account {}", service.0)));
+            }
+            out.changes.push(Change::DeleteService(service));
+        }
+        Command::SetSuperPassword { hash } => {
+            state.enterprise.super_password = Some(hash);
+            state.enterprise.modified_at = now;
+            out.changes
+                .push(Change::Enterprise(Box::new(state.enterprise.clone())));
+        }
+    }
+    Ok(out)
+}
+
+fn put_member(state: &mut EnterpriseState, out: &mut Outcome, m: Member) {
+    state.members.insert(m.id, m.clone());
+    out.changes.push(Change::PutMember(Box::new(m)));
+}
+
+fn org(state: &EnterpriseState, id: OrgId) -> Result<&Org, RuleError> {
+    state
+        .orgs
+        .get(&id)
+        .ok_or_else(|| RuleError::NotFound(format!("org {}", id.0)))
+}
+
+fn member_rec(state: &EnterpriseState, id: MemberId) -> Result<&Member, RuleError> {
+    state
+        .members
+        .get(&id)
+        .ok_or_else(|| RuleError::NotFound(format!("member {}", id.0)))
+}
+
+fn group_rec_mut(state: &mut EnterpriseState, id: GroupId) -> Result<&mut Group, RuleError> {
+    state
+        .groups
+        .get_mut(&id)
+        .ok_or_else(|| RuleError::NotFound(format!("group {}", id.0)))
+}
+
+/// Checks that `parent` can take a child org named `name` (unique among siblings, root limit).
+fn check_org_slot(
+    state: &EnterpriseState,
+    parent: OrgId,
+    name: &str,
+    moving: Option<OrgId>,
+) -> Result<(), RuleError> {
+    let siblings: Vec<&Org> = state
+        .child_orgs(parent)
+        .filter(|o| Some(o.id) != moving)
+        .collect();
+    if siblings
+        .iter()
+        .any(|o| crate::dn::normalize_value(&o.name) == crate::dn::normalize_value(name))
+    {
+        return Err(RuleError::AlreadyExists(format!(
+            "an org named {name:?} under the same parent"
+        )));
+    }
+    let is_root = state.orgs.get(&parent).is_some_and(|o| o.parent.is_none());
+    let max = state.enterprise.limits.max_root_orgs;
+    let already_child = moving.is_some_and(|m| state.orgs.get(&m).and_then(|o| o.parent) == Some(parent));
+    if is_root && !already_child && siblings.len() as u64 >= u64::from(max) {
+        return Err(RuleError::Limit {
+            limit: "max_root_orgs",
+            max: max.into(),
+            what: format!("the root org already holds {} orgs", siblings.len()),
+        });
+    }
+    Ok(())
+}
+
+fn check_org_capacity(state: &EnterpriseState, org: OrgId) -> Result<(), RuleError> {
+    let max = state.enterprise.limits.max_members_per_org;
+    let n = state.members_in(org).count();
+    if n as u64 >= u64::from(max) {
+        let name = state
+            .orgs
+            .get(&org)
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        return Err(RuleError::Limit {
+            limit: "max_members_per_org",
+            max: max.into(),
+            what: format!("org {name:?} already holds {n} members"),
+        });
+    }
+    Ok(())
+}
+
+fn check_scope(state: &EnterpriseState, scope: Vec<OrgId>) -> Result<Vec<OrgId>, RuleError> {
+    let scope = if scope.is_empty() {
+        vec![state.root()]
+    } else {
+        let mut seen = Vec::new();
+        for o in scope {
+            if !seen.contains(&o) {
+                seen.push(o);
+            }
+        }
+        seen
+    };
+    let max = state.enterprise.limits.max_scope_orgs;
+    if scope.len() as u64 > u64::from(max) {
+        return Err(RuleError::Limit {
+            limit: "max_scope_orgs",
+            max: max.into(),
+            what: format!("a management scope of {} orgs", scope.len()),
+        });
+    }
+    for o in &scope {
+        org(state, *o)?;
+    }
+    Ok(scope)
+}
+
+fn check_assignable_role(state: &EnterpriseState, role: RoleId) -> Result<(), RuleError> {
+    let r = state
+        .roles
+        .get(&role)
+        .ok_or_else(|| RuleError::NotFound(format!("role {}", role.0)))?;
+    if r.builtin == Some(BuiltinRole::EnterpriseAdmin) {
+        return Err(RuleError::Conflict(
+            "the enterprise administrator role belongs to the super-password account and cannot be given to a member".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn next_group_gid(state: &EnterpriseState) -> u32 {
+    let base = state.enterprise.posix_base.saturating_add(50_000);
+    state
+        .groups
+        .values()
+        .map(|g| g.gid_number.saturating_add(1))
+        .max()
+        .unwrap_or(base)
+        .max(base)
+}
+
+fn new_member(
+    state: &mut EnterpriseState,
+    new: NewMember,
+    ctx: &mut Ctx<'_>,
+) -> Result<Member, RuleError> {
+    let account = match new.account {
+        Some(a) => validate::account(&a)?,
+        None => state
+            .next_free_account()
+            .map(|n| n.to_string())
+            .ok_or_else(|| RuleError::Limit {
+                limit: "account_range",
+                max: state.enterprise.account_range.1,
+                what: "no free account is left in the enterprise's range".into(),
+            })?,
+    };
+    if let Ok(n) = account.parse::<u64>() {
+        let (lo, hi) = state.enterprise.account_range;
+        if n < lo || n > hi {
+            return Err(RuleError::invalid(
+                "account",
+                format!("{n} is outside the enterprise's account range {lo}-{hi}"),
+            ));
+        }
+    }
+    if state.member_by_account(&account).is_some() {
+        return Err(RuleError::AlreadyExists(format!("account {account}")));
+    }
+    let seats = state.enterprise.seats;
+    if state.members.len() as u64 >= u64::from(seats) {
+        return Err(RuleError::Limit {
+            limit: "seats",
+            max: seats.into(),
+            what: format!(
+                "the enterprise already has {} members",
+                state.members.len()
+            ),
+        });
+    }
+    let org_id = new.org.unwrap_or_else(|| state.root());
+    org(state, org_id)?;
+    check_org_capacity(state, org_id)?;
+    let role = new
+        .role
+        .ok_or_else(|| RuleError::invalid("role", "a role is mandatory"))?;
+    check_assignable_role(state, role)?;
+    let scope = check_scope(state, new.scope)?;
+    let name = validate::person_name("name", &new.name)?;
+    let surname = match new.surname {
+        Some(s) => validate::person_name("surname", &s)?,
+        None => validate::derive_surname(&name),
+    };
+    let uid_number = match new.uid_number {
+        Some(n) => n,
+        None => allocate_uid_number(state, &account),
+    };
+    let id = MemberId(state.alloc_id());
+    Ok(Member {
+        id,
+        home_directory: match new.home_directory {
+            Some(h) => validate::path("home_directory", &h)?,
+            None => format!("/home/{account}"),
+        },
+        account,
+        org: org_id,
+        name,
+        surname,
+        given_name: new
+            .given_name
+            .map(|v| validate::person_name("given_name", &v))
+            .transpose()?,
+        mobile: new.mobile.map(|v| validate::mobile(&v)).transpose()?,
+        email: new.email.map(|v| validate::email(&v)).transpose()?,
+        title: new
+            .title
+            .map(|v| validate::text("title", &v, 128))
+            .transpose()?,
+        employee_number: new
+            .employee_number
+            .map(|v| validate::text("employee_number", &v, 64))
+            .transpose()?,
+        role,
+        scope,
+        hidden: new.hidden,
+        disabled: new.disabled,
+        uid_number,
+        gid_number: new.gid_number.unwrap_or(uid_number),
+        login_shell: match new.login_shell {
+            Some(s) => validate::path("login_shell", &s)?,
+            None => "/bin/bash".into(),
+        },
+        password: new.password,
+        must_change_password: new.must_change_password,
+        uuid: (ctx.uuid)(),
+        created_at: ctx.now,
+        modified_at: ctx.now,
+    })
+}
+
+fn allocate_uid_number(state: &EnterpriseState, account: &str) -> u32 {
+    let used = |n: u32| state.members.values().any(|m| m.uid_number == n);
+    if let Ok(n) = account.parse::<u32>() {
+        if n >= 1000 && !used(n) {
+            return n;
+        }
+    }
+    let base = state.enterprise.posix_base;
+    state
+        .members
+        .values()
+        .map(|m| m.uid_number.saturating_add(1))
+        .filter(|n| *n >= base)
+        .max()
+        .unwrap_or(base)
+        .max(base)
+}

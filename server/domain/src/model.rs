@@ -1,0 +1,389 @@
+//! The entities of one enterprise (tenant) and the state that holds them.
+//!
+//! These are plain values: no I/O, no clock, no serde. The store maps them to rows and the
+//! directory projects them into LDAP entries; both keep their own wire/storage structs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::limits::Limits;
+use crate::role::{Permission, builtin_roles};
+
+/// Seconds since the Unix epoch, UTC. Passed in by callers: the domain never reads a clock.
+pub type Timestamp = i64;
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u64);
+    };
+}
+
+id_type!(
+    /// An org tree node, unique within its enterprise.
+    OrgId
+);
+id_type!(
+    /// A member, unique within its enterprise.
+    MemberId
+);
+id_type!(
+    /// A role, unique within its enterprise.
+    RoleId
+);
+id_type!(
+    /// A group, unique within its enterprise.
+    GroupId
+);
+id_type!(
+    /// A service account, unique within its enterprise.
+    ServiceId
+);
+
+/// A tenant: one company with its own naming context.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Enterprise {
+    /// The enterprise number (signs in to the account center; never an LDAP member name).
+    pub number: u64,
+    /// Short name: names the root org.
+    pub short_name: String,
+    /// Full legal name.
+    pub name: String,
+    /// LDAP naming context, e.g. `dc=example,dc=com` (as given; compared case-insensitively).
+    pub naming_context: String,
+    /// Purchased seats: the most members the enterprise may hold.
+    pub seats: u32,
+    /// The consecutive range accounts are allocated from, inclusive.
+    pub account_range: (u64, u64),
+    /// When the subscription ends, if ever.
+    pub expires_at: Option<Timestamp>,
+    /// Verified domain for domain accounts (`<account>@<domain>`), if any.
+    pub domain: Option<String>,
+    /// The enterprise administrator's super password hash.
+    pub super_password: Option<String>,
+    /// Rule limits (ORG-2), per enterprise.
+    pub limits: Limits,
+    /// First POSIX uidNumber handed out when an account is not numeric.
+    pub posix_base: u32,
+    /// entryUUID of the root entry.
+    pub uuid: [u8; 16],
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change time.
+    pub modified_at: Timestamp,
+}
+
+/// A node of the org tree. The root org has no parent and is the naming-context entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Org {
+    /// Identity.
+    pub id: OrgId,
+    /// Parent org; `None` only for the root.
+    pub parent: Option<OrgId>,
+    /// Display name; the `ou` RDN value.
+    pub name: String,
+    /// entryUUID.
+    pub uuid: [u8; 16],
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change time.
+    pub modified_at: Timestamp,
+}
+
+/// An employee.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// Identity (stable across account reassignment of other members).
+    pub id: MemberId,
+    /// The account: unique in the enterprise, the `uid` RDN value.
+    pub account: String,
+    /// The org the member sits in.
+    pub org: OrgId,
+    /// Full name (cn, displayName).
+    pub name: String,
+    /// Surname (sn).
+    pub surname: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Mobile phone.
+    pub mobile: Option<String>,
+    /// Mail address.
+    pub email: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// Employee number.
+    pub employee_number: Option<String>,
+    /// Role (mandatory).
+    pub role: RoleId,
+    /// Management scope: 1 to `max_scope_orgs` orgs whose subtrees the member sees/manages.
+    pub scope: Vec<OrgId>,
+    /// Hidden (ORG-9).
+    pub hidden: bool,
+    /// Disabled (ORG-6): cannot sign in anywhere.
+    pub disabled: bool,
+    /// POSIX uidNumber.
+    pub uid_number: u32,
+    /// POSIX gidNumber (user-private group: equals uid_number unless set).
+    pub gid_number: u32,
+    /// POSIX login shell.
+    pub login_shell: String,
+    /// POSIX home directory.
+    pub home_directory: String,
+    /// userPassword hash (`{ARGON2}…`, `{SSHA}…`); `None` means no password: bind fails.
+    pub password: Option<String>,
+    /// Must change the password at next sign-in (ENT-4).
+    pub must_change_password: bool,
+    /// entryUUID.
+    pub uuid: [u8; 16],
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change time.
+    pub modified_at: Timestamp,
+}
+
+/// A role with its permissions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    /// Identity.
+    pub id: RoleId,
+    /// Display name (editable except for the enterprise administrator role).
+    pub name: String,
+    /// Which built-in role this is, if any.
+    pub builtin: Option<BuiltinRole>,
+    /// Granted permissions.
+    pub permissions: BTreeSet<Permission>,
+    /// entryUUID.
+    pub uuid: [u8; 16],
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change time.
+    pub modified_at: Timestamp,
+}
+
+/// The four built-in roles of ROLE-1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BuiltinRole {
+    /// Held by the enterprise administrator (super password); not editable, not assignable.
+    EnterpriseAdmin,
+    /// System administrator.
+    SystemAdmin,
+    /// Information administrator.
+    InfoAdmin,
+    /// Ordinary member.
+    Member,
+}
+
+impl BuiltinRole {
+    /// Stable key used in storage and the DIT (`cn=<key>,cn=roles,…`).
+    pub fn key(self) -> &'static str {
+        match self {
+            BuiltinRole::EnterpriseAdmin => "enterprise-admin",
+            BuiltinRole::SystemAdmin => "system-admin",
+            BuiltinRole::InfoAdmin => "info-admin",
+            BuiltinRole::Member => "member",
+        }
+    }
+
+    /// Parses a storage key.
+    pub fn from_key(key: &str) -> Option<BuiltinRole> {
+        [
+            BuiltinRole::EnterpriseAdmin,
+            BuiltinRole::SystemAdmin,
+            BuiltinRole::InfoAdmin,
+            BuiltinRole::Member,
+        ]
+        .into_iter()
+        .find(|r| r.key() == key)
+    }
+}
+
+/// A group (groupOfNames / posixGroup).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// Identity.
+    pub id: GroupId,
+    /// Name: the `cn` RDN value, unique in the enterprise.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// POSIX gidNumber.
+    pub gid_number: u32,
+    /// Members.
+    pub members: BTreeSet<MemberId>,
+    /// Owner (GRP-3), if any.
+    pub owner: Option<MemberId>,
+    /// entryUUID.
+    pub uuid: [u8; 16],
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change time.
+    pub modified_at: Timestamp,
+}
+
+/// A bind identity for an application.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceAccount {
+    /// Identity.
+    pub id: ServiceId,
+    /// Name: the `cn` RDN value under `cn=services`.
+    pub name: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Password hash.
+    pub password: Option<String>,
+    /// Orgs whose subtrees it may read; empty means the whole enterprise.
+    pub scope: Vec<OrgId>,
+    /// Whether it sees hidden members (authentication services must; address books should not).
+    pub sees_hidden: bool,
+    /// Whether it may write (LDAP add/modify/delete) within its scope.
+    pub can_write: bool,
+    /// Disabled service accounts cannot bind.
+    pub disabled: bool,
+    /// entryUUID.
+    pub uuid: [u8; 16],
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change time.
+    pub modified_at: Timestamp,
+}
+
+/// Everything one enterprise holds. The directory keeps the current one in memory; every
+/// write produces the next one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnterpriseState {
+    /// The tenant.
+    pub enterprise: Enterprise,
+    /// The org tree (exactly one root).
+    pub orgs: BTreeMap<OrgId, Org>,
+    /// Members.
+    pub members: BTreeMap<MemberId, Member>,
+    /// Roles.
+    pub roles: BTreeMap<RoleId, Role>,
+    /// Groups.
+    pub groups: BTreeMap<GroupId, Group>,
+    /// Service accounts.
+    pub services: BTreeMap<ServiceId, ServiceAccount>,
+    /// Next free id for any entity of this enterprise.
+    pub next_id: u64,
+}
+
+impl EnterpriseState {
+    /// A fresh enterprise: the root org and the four built-in roles. `uuids` supplies one UUID
+    /// per created entity (root org, then each role).
+    pub fn new(enterprise: Enterprise, mut uuids: impl FnMut() -> [u8; 16]) -> EnterpriseState {
+        let now = enterprise.created_at;
+        let root = Org {
+            id: OrgId(1),
+            parent: None,
+            name: enterprise.short_name.clone(),
+            uuid: enterprise.uuid,
+            created_at: now,
+            modified_at: now,
+        };
+        let mut orgs = BTreeMap::new();
+        orgs.insert(root.id, root);
+        let mut roles = BTreeMap::new();
+        let mut next = 2;
+        for (builtin, name, permissions) in builtin_roles() {
+            let id = RoleId(next);
+            next += 1;
+            roles.insert(
+                id,
+                Role {
+                    id,
+                    name: name.to_string(),
+                    builtin: Some(builtin),
+                    permissions,
+                    uuid: uuids(),
+                    created_at: now,
+                    modified_at: now,
+                },
+            );
+        }
+        EnterpriseState {
+            enterprise,
+            orgs,
+            members: BTreeMap::new(),
+            roles,
+            groups: BTreeMap::new(),
+            services: BTreeMap::new(),
+            next_id: next,
+        }
+    }
+
+    /// The root org's id.
+    pub fn root(&self) -> OrgId {
+        self.orgs
+            .values()
+            .find(|o| o.parent.is_none())
+            .map(|o| o.id)
+            .unwrap_or(OrgId(1))
+    }
+
+    /// The role record of a built-in role.
+    pub fn builtin_role(&self, which: BuiltinRole) -> Option<&Role> {
+        self.roles.values().find(|r| r.builtin == Some(which))
+    }
+
+    /// Allocates an id.
+    pub fn alloc_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Direct children of an org.
+    pub fn child_orgs(&self, org: OrgId) -> impl Iterator<Item = &Org> {
+        self.orgs.values().filter(move |o| o.parent == Some(org))
+    }
+
+    /// Members sitting directly in an org.
+    pub fn members_in(&self, org: OrgId) -> impl Iterator<Item = &Member> {
+        self.members.values().filter(move |m| m.org == org)
+    }
+
+    /// The chain from `org` up to the root, `org` first. Stops on a cycle.
+    pub fn ancestors(&self, org: OrgId) -> Vec<OrgId> {
+        let mut chain = Vec::new();
+        let mut cur = Some(org);
+        while let Some(id) = cur {
+            if chain.contains(&id) {
+                break;
+            }
+            chain.push(id);
+            cur = self.orgs.get(&id).and_then(|o| o.parent);
+        }
+        chain
+    }
+
+    /// Whether `org` is `ancestor` or lies below it.
+    pub fn org_within(&self, org: OrgId, ancestor: OrgId) -> bool {
+        self.ancestors(org).contains(&ancestor)
+    }
+
+    /// Finds a member by account (exact, case-insensitive).
+    pub fn member_by_account(&self, account: &str) -> Option<&Member> {
+        self.members
+            .values()
+            .find(|m| m.account.eq_ignore_ascii_case(account))
+    }
+
+    /// The permissions a member holds through its role.
+    pub fn member_permissions(&self, member: &Member) -> BTreeSet<Permission> {
+        self.roles
+            .get(&member.role)
+            .map(|r| r.permissions.clone())
+            .unwrap_or_default()
+    }
+
+    /// Next free account in the enterprise's consecutive range, if any.
+    pub fn next_free_account(&self) -> Option<u64> {
+        let (lo, hi) = self.enterprise.account_range;
+        let used: BTreeSet<u64> = self
+            .members
+            .values()
+            .filter_map(|m| m.account.parse::<u64>().ok())
+            .collect();
+        (lo..=hi).find(|n| !used.contains(n))
+    }
+}
