@@ -1,0 +1,613 @@
+//! Search filters as the directory evaluates them: an internal, already-bounded form of the
+//! RFC 4511 filter (the LDAP front end converts and bounds the wire form), three-valued
+//! evaluation against one entry, and candidate selection from the index.
+//!
+//! Visibility is part of evaluation: a reference to an entry the viewer cannot see (a hidden
+//! member in a group's `member`) neither matches nor is shown, so filters cannot probe for it.
+
+use orgdir_domain::dn::{Dn, normalize_value};
+
+use crate::bitset::BitSet;
+use crate::entry::{Entry, EntryId, EntryKind, Values};
+use crate::schema::{self, AttrId, Matching, ids};
+use crate::snapshot::{Snapshot, Viewer, normalize};
+
+/// An attribute named in a filter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FilterAttr {
+    /// A known attribute.
+    Known(AttrId),
+    /// Unknown (or with options): every assertion on it is Undefined.
+    Unknown,
+}
+
+impl FilterAttr {
+    /// Resolves an attribute description. `userPassword` resolves to Unknown: it can't be
+    /// matched by anyone.
+    pub fn resolve(name: &str) -> FilterAttr {
+        match schema::lookup(name) {
+            Some(id) if id == *ids::USER_PASSWORD => FilterAttr::Unknown,
+            Some(id) => FilterAttr::Known(id),
+            None => FilterAttr::Unknown,
+        }
+    }
+}
+
+/// A substring assertion.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Substrings {
+    /// Leading part.
+    pub initial: Option<String>,
+    /// Middle parts in order.
+    pub any: Vec<String>,
+    /// Trailing part.
+    pub final_: Option<String>,
+}
+
+/// A matching rule named in an extensible match.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Rule {
+    /// Use this matching.
+    Matching(Matching),
+    /// LDAP_MATCHING_RULE_BIT_AND (1.2.840.113556.1.4.803).
+    BitAnd,
+    /// LDAP_MATCHING_RULE_BIT_OR (1.2.840.113556.1.4.804).
+    BitOr,
+    /// Unknown rule: Undefined.
+    Unknown,
+}
+
+impl Rule {
+    /// Resolves a matching rule by name or OID.
+    pub fn resolve(name: &str) -> Rule {
+        let n = name.to_ascii_lowercase();
+        match n.as_str() {
+            "2.5.13.2" | "caseignorematch" | "1.3.6.1.4.1.1466.109.114.2"
+            | "caseignoreia5match" => Rule::Matching(Matching::CaseIgnore),
+            "2.5.13.5" | "caseexactmatch" | "1.3.6.1.4.1.1466.109.114.1"
+            | "caseexactia5match" | "2.5.13.17" | "octetstringmatch" => {
+                Rule::Matching(Matching::CaseExact)
+            }
+            "2.5.13.1" | "distinguishednamematch" => Rule::Matching(Matching::Dn),
+            "2.5.13.14" | "integermatch" => Rule::Matching(Matching::Integer),
+            "2.5.13.0" | "objectidentifiermatch" => Rule::Matching(Matching::Oid),
+            "2.5.13.20" | "telephonenumbermatch" => Rule::Matching(Matching::Telephone),
+            "2.5.13.27" | "generalizedtimematch" => Rule::Matching(Matching::Time),
+            "1.3.6.1.1.16.2" | "uuidmatch" => Rule::Matching(Matching::Uuid),
+            "2.5.13.13" | "booleanmatch" => Rule::Matching(Matching::Boolean),
+            "1.2.840.113556.1.4.803" => Rule::BitAnd,
+            "1.2.840.113556.1.4.804" => Rule::BitOr,
+            _ => Rule::Unknown,
+        }
+    }
+}
+
+/// A search filter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Filter {
+    /// All must match.
+    And(Vec<Filter>),
+    /// Any must match.
+    Or(Vec<Filter>),
+    /// Negation.
+    Not(Box<Filter>),
+    /// Equality match.
+    Equality(FilterAttr, String),
+    /// Substrings match.
+    Substrings(FilterAttr, Substrings),
+    /// Ordering: value >= assertion.
+    GreaterOrEqual(FilterAttr, String),
+    /// Ordering: value <= assertion.
+    LessOrEqual(FilterAttr, String),
+    /// Attribute present.
+    Present(FilterAttr),
+    /// Approximate match.
+    Approx(FilterAttr, String),
+    /// Extensible match.
+    Extensible {
+        /// The rule, if named.
+        rule: Option<Rule>,
+        /// The attribute, if named.
+        attr: Option<FilterAttr>,
+        /// Assertion value.
+        value: String,
+        /// Also match the entry's DN attributes.
+        dn_attributes: bool,
+    },
+}
+
+/// Three-valued filter result (RFC 4511 section 4.5.1.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    /// TRUE.
+    True,
+    /// FALSE.
+    False,
+    /// Undefined.
+    Undefined,
+}
+
+impl Tri {
+    fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+}
+
+/// What evaluation needs besides the entry.
+pub struct Eval<'a> {
+    /// The snapshot.
+    pub snap: &'a Snapshot,
+    /// The viewer.
+    pub viewer: &'a Viewer,
+    /// Its visibility set (`None`: sees all).
+    pub vis: Option<&'a BitSet>,
+}
+
+impl Eval<'_> {
+    /// Whether the viewer sees entry `id`.
+    pub fn sees(&self, id: EntryId) -> bool {
+        self.snap.can_see(self.viewer, self.vis, id)
+    }
+
+    /// The visible string values of an attribute of `entry` (references rendered).
+    pub fn values(&self, id: EntryId, entry: &Entry, attr: AttrId) -> Vec<String> {
+        if attr == *ids::HAS_SUBORDINATES {
+            let any = self.snap.children(id).any(|c| self.sees(c));
+            return vec![if any { "TRUE".into() } else { "FALSE".into() }];
+        }
+        match entry.get(attr) {
+            None => Vec::new(),
+            Some(Values::Str(v)) => v.clone(),
+            Some(Values::Refs(rs)) => rs
+                .iter()
+                .filter(|r| self.sees(**r))
+                .filter_map(|r| self.snap.entry(*r).map(|t| t.dn.clone()))
+                .collect(),
+            Some(Values::Uids(rs)) => rs
+                .iter()
+                .filter(|r| self.sees(**r))
+                .filter_map(|r| match self.snap.entry(*r).map(|t| t.kind) {
+                    Some(EntryKind::Member(m)) => {
+                        self.snap.state.members.get(&m).map(|m| m.account.clone())
+                    }
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Evaluates `f` on entry `id`.
+    pub fn eval(&self, f: &Filter, id: EntryId, entry: &Entry) -> Tri {
+        match f {
+            Filter::And(fs) => {
+                let mut out = Tri::True;
+                for f in fs {
+                    match self.eval(f, id, entry) {
+                        Tri::False => return Tri::False,
+                        Tri::Undefined => out = Tri::Undefined,
+                        Tri::True => {}
+                    }
+                }
+                out
+            }
+            Filter::Or(fs) => {
+                let mut out = Tri::False;
+                for f in fs {
+                    match self.eval(f, id, entry) {
+                        Tri::True => return Tri::True,
+                        Tri::Undefined => out = Tri::Undefined,
+                        Tri::False => {}
+                    }
+                }
+                out
+            }
+            Filter::Not(f) => match self.eval(f, id, entry) {
+                Tri::True => Tri::False,
+                Tri::False => Tri::True,
+                Tri::Undefined => Tri::Undefined,
+            },
+            Filter::Present(FilterAttr::Known(a)) => {
+                Tri::from_bool(!self.values(id, entry, *a).is_empty())
+            }
+            Filter::Present(FilterAttr::Unknown) => Tri::False,
+            Filter::Equality(FilterAttr::Known(a), v) => self.equality(id, entry, *a, v, None),
+            Filter::Approx(FilterAttr::Known(a), v) => {
+                let m = schema::attr(*a).matching;
+                if matches!(m, Matching::CaseIgnore | Matching::CaseExact) {
+                    let squash = |s: &str| -> String {
+                        normalize_value(s).chars().filter(|c| !c.is_whitespace()).collect()
+                    };
+                    let want = squash(v);
+                    Tri::from_bool(
+                        self.values(id, entry, *a)
+                            .iter()
+                            .any(|x| squash(x) == want),
+                    )
+                } else {
+                    self.equality(id, entry, *a, v, None)
+                }
+            }
+            Filter::Substrings(FilterAttr::Known(a), s) => {
+                let m = schema::attr(*a).matching;
+                let norm = match m {
+                    Matching::CaseIgnore | Matching::CaseExact | Matching::Telephone => m,
+                    _ => return Tri::Undefined,
+                };
+                let ns = |x: &str| normalize_sub(norm, x);
+                let pattern = Substrings {
+                    initial: s.initial.as_deref().map(ns),
+                    any: s.any.iter().map(|x| ns(x)).collect(),
+                    final_: s.final_.as_deref().map(ns),
+                };
+                Tri::from_bool(
+                    self.values(id, entry, *a)
+                        .iter()
+                        .any(|x| substring_match(&ns(x), &pattern)),
+                )
+            }
+            Filter::GreaterOrEqual(FilterAttr::Known(a), v) => self.ordering(id, entry, *a, v, true),
+            Filter::LessOrEqual(FilterAttr::Known(a), v) => self.ordering(id, entry, *a, v, false),
+            Filter::Extensible {
+                rule,
+                attr,
+                value,
+                dn_attributes,
+            } => self.extensible(id, entry, *rule, attr.as_ref(), value, *dn_attributes),
+            Filter::Equality(FilterAttr::Unknown, _)
+            | Filter::Approx(FilterAttr::Unknown, _)
+            | Filter::Substrings(FilterAttr::Unknown, _)
+            | Filter::GreaterOrEqual(FilterAttr::Unknown, _)
+            | Filter::LessOrEqual(FilterAttr::Unknown, _) => Tri::Undefined,
+        }
+    }
+
+    fn equality(
+        &self,
+        id: EntryId,
+        entry: &Entry,
+        a: AttrId,
+        v: &str,
+        rule: Option<Matching>,
+    ) -> Tri {
+        let m = rule.unwrap_or(schema::attr(a).matching);
+        let Some(want) = assertion_key(m, v) else {
+            return Tri::Undefined;
+        };
+        if m == Matching::None {
+            return Tri::Undefined;
+        }
+        let values = self.values(id, entry, a);
+        Tri::from_bool(values.iter().any(|x| value_key(m, a, x) == want))
+    }
+
+    fn ordering(&self, id: EntryId, entry: &Entry, a: AttrId, v: &str, ge: bool) -> Tri {
+        let m = schema::attr(a).matching;
+        let values = self.values(id, entry, a);
+        match m {
+            Matching::Integer => {
+                let Ok(want) = v.trim().parse::<i64>() else {
+                    return Tri::Undefined;
+                };
+                Tri::from_bool(values.iter().filter_map(|x| x.parse::<i64>().ok()).any(
+                    |x| if ge { x >= want } else { x <= want },
+                ))
+            }
+            Matching::Time => {
+                let Some(want) = normalize_time(v) else {
+                    return Tri::Undefined;
+                };
+                Tri::from_bool(values.iter().any(|x| {
+                    if ge {
+                        x.as_str() >= want.as_str()
+                    } else {
+                        x.as_str() <= want.as_str()
+                    }
+                }))
+            }
+            Matching::CaseIgnore | Matching::CaseExact => {
+                let want = normalize(m, v);
+                Tri::from_bool(values.iter().any(|x| {
+                    let x = normalize(m, x);
+                    if ge { x >= want } else { x <= want }
+                }))
+            }
+            _ => Tri::Undefined,
+        }
+    }
+
+    fn extensible(
+        &self,
+        id: EntryId,
+        entry: &Entry,
+        rule: Option<Rule>,
+        attr: Option<&FilterAttr>,
+        value: &str,
+        dn_attributes: bool,
+    ) -> Tri {
+        if rule == Some(Rule::Unknown) {
+            return Tri::Undefined;
+        }
+        let attr_id = match attr {
+            Some(FilterAttr::Known(a)) => Some(*a),
+            Some(FilterAttr::Unknown) => return Tri::Undefined,
+            None => None,
+        };
+        if attr_id.is_none() && rule.is_none() {
+            return Tri::Undefined;
+        }
+        let check = |a: AttrId, values: &[String]| -> Tri {
+            match rule {
+                Some(Rule::BitAnd) | Some(Rule::BitOr) => {
+                    let Ok(mask) = value.trim().parse::<i64>() else {
+                        return Tri::Undefined;
+                    };
+                    Tri::from_bool(values.iter().filter_map(|x| x.parse::<i64>().ok()).any(|x| {
+                        if rule == Some(Rule::BitAnd) {
+                            x & mask == mask
+                        } else {
+                            x & mask != 0
+                        }
+                    }))
+                }
+                Some(Rule::Unknown) => Tri::Undefined,
+                Some(Rule::Matching(m)) => match assertion_key(m, value) {
+                    Some(want) => Tri::from_bool(values.iter().any(|x| value_key(m, a, x) == want)),
+                    None => Tri::Undefined,
+                },
+                None => {
+                    let m = schema::attr(a).matching;
+                    match assertion_key(m, value) {
+                        Some(want) => {
+                            Tri::from_bool(values.iter().any(|x| value_key(m, a, x) == want))
+                        }
+                        None => Tri::Undefined,
+                    }
+                }
+            }
+        };
+        let mut result = Tri::False;
+        let mut fold = |t: Tri| match t {
+            Tri::True => result = Tri::True,
+            Tri::Undefined if result == Tri::False => result = Tri::Undefined,
+            _ => {}
+        };
+        match attr_id {
+            Some(a) => fold(check(a, &self.values(id, entry, a))),
+            None => {
+                for (a, _) in &entry.attrs {
+                    if *a == *ids::USER_PASSWORD {
+                        continue;
+                    }
+                    let t = check(*a, &self.values(id, entry, *a));
+                    fold(t);
+                    if t == Tri::True {
+                        break;
+                    }
+                }
+            }
+        }
+        if dn_attributes {
+            if let Ok(dn) = Dn::parse(&entry.dn) {
+                for rdn in dn.rdns() {
+                    for ava in &rdn.0 {
+                        let Some(a) = schema::lookup(&ava.attr) else {
+                            continue;
+                        };
+                        if attr_id.is_some_and(|x| x != a) {
+                            continue;
+                        }
+                        fold(check(a, std::slice::from_ref(&ava.value)));
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// Candidate entries for `f` from the index, sorted; `None` when the index cannot narrow.
+    pub fn candidates(&self, f: &Filter) -> Option<Vec<EntryId>> {
+        match f {
+            Filter::Equality(FilterAttr::Known(a), v) => {
+                let at = schema::attr(*a);
+                if !at.indexed || *a == *ids::HAS_SUBORDINATES {
+                    return None;
+                }
+                let key = assertion_key(at.matching, v)?;
+                let key = if at.matching == Matching::Oid {
+                    normalize_value(schema::object_class_name(&key).unwrap_or(&key))
+                } else {
+                    key
+                };
+                Some(self.snap.postings(*a, &key)?.to_vec())
+            }
+            // Equality on an unknown attribute is never TRUE.
+            Filter::Equality(FilterAttr::Unknown, _) => Some(Vec::new()),
+            Filter::Substrings(FilterAttr::Known(a), s) => {
+                let at = schema::attr(*a);
+                if !at.indexed || !matches!(at.matching, Matching::CaseIgnore | Matching::Telephone) {
+                    return None;
+                }
+                let prefix = s.initial.as_deref().map(|p| normalize_sub(at.matching, p))?;
+                self.snap.prefix_postings(*a, &prefix)
+            }
+            Filter::And(fs) => {
+                let mut best: Option<Vec<EntryId>> = None;
+                for f in fs {
+                    if let Some(c) = self.candidates(f) {
+                        best = Some(match best {
+                            None => c,
+                            Some(b) => intersect(&b, &c),
+                        });
+                        if best.as_ref().is_some_and(Vec::is_empty) {
+                            break;
+                        }
+                    }
+                }
+                best
+            }
+            Filter::Or(fs) => {
+                let mut all = Vec::new();
+                for f in fs {
+                    all.extend(self.candidates(f)?);
+                }
+                all.sort_unstable();
+                all.dedup();
+                Some(all)
+            }
+            _ => None,
+        }
+    }
+}
+
+fn intersect(a: &[EntryId], b: &[EntryId]) -> Vec<EntryId> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(*x);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Normalized key of an assertion value; `None` if the value is not valid for the syntax.
+fn assertion_key(m: Matching, v: &str) -> Option<String> {
+    match m {
+        Matching::Integer => v.trim().parse::<i64>().ok().map(|n| n.to_string()),
+        Matching::Time => normalize_time(v),
+        Matching::Dn => Dn::parse(v).ok().map(|d| d.normalized()),
+        Matching::Boolean => match v.trim().to_ascii_uppercase().as_str() {
+            b @ ("TRUE" | "FALSE") => Some(b.to_string()),
+            _ => None,
+        },
+        Matching::Oid => Some(normalize_value(
+            schema::object_class_name(v.trim())
+                .or_else(|| schema::lookup(v.trim()).map(|a| schema::attr(a).name))
+                .unwrap_or(v),
+        )),
+        _ => Some(normalize(m, v)),
+    }
+}
+
+/// Normalized key of a stored value.
+fn value_key(m: Matching, _attr: AttrId, v: &str) -> String {
+    match m {
+        Matching::Integer => v.trim().parse::<i64>().map(|n| n.to_string()).unwrap_or_default(),
+        Matching::Oid => normalize_value(schema::object_class_name(v).unwrap_or(v)),
+        _ => normalize(m, v),
+    }
+}
+
+fn normalize_sub(m: Matching, v: &str) -> String {
+    match m {
+        Matching::CaseIgnore => {
+            // Keep inner spacing as typed (folded), but don't trim: substrings are pieces.
+            let mut s = String::new();
+            for c in v.chars() {
+                s.extend(c.to_lowercase());
+            }
+            s
+        }
+        Matching::Telephone => v.chars().filter(|c| !c.is_whitespace() && *c != '-').collect(),
+        _ => v.to_string(),
+    }
+}
+
+fn substring_match(value: &str, p: &Substrings) -> bool {
+    let mut rest = value;
+    if let Some(init) = &p.initial {
+        match rest.strip_prefix(init.as_str()) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    for any in &p.any {
+        match rest.find(any.as_str()) {
+            Some(pos) => rest = rest.get(pos + any.len()..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    match &p.final_ {
+        Some(fin) => rest.ends_with(fin.as_str()),
+        None => true,
+    }
+}
+
+/// Normalizes a GeneralizedTime assertion to `YYYYMMDDHHMMSSZ` (UTC); `None` if invalid.
+pub fn normalize_time(v: &str) -> Option<String> {
+    let v = v.trim();
+    let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() < 10 {
+        return None;
+    }
+    let mut full = digits.clone();
+    while full.len() < 14 {
+        full.push('0');
+    }
+    let rest = v.get(digits.len()..)?;
+    // Drop a fraction.
+    let rest = rest
+        .strip_prefix(['.', ','])
+        .map(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .unwrap_or(rest);
+    let year: i32 = full.get(0..4)?.parse().ok()?;
+    let month: u8 = full.get(4..6)?.parse().ok()?;
+    let day: u8 = full.get(6..8)?.parse().ok()?;
+    let hour: u8 = full.get(8..10)?.parse().ok()?;
+    let minute: u8 = full.get(10..12)?.parse().ok()?;
+    let second: u8 = full.get(12..14)?.parse().ok()?;
+    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let t = time::Time::from_hms(hour, minute, second.min(59)).ok()?;
+    let mut dt = time::PrimitiveDateTime::new(date, t).assume_utc();
+    if rest == "Z" {
+    } else if let Some(sign) = rest.chars().next().filter(|c| *c == '+' || *c == '-') {
+        let off = rest.get(1..)?;
+        let hh: i64 = off.get(0..2)?.parse().ok()?;
+        let mm: i64 = off.get(2..4).map(|m| m.parse().unwrap_or(0)).unwrap_or(0);
+        let secs = hh * 3600 + mm * 60;
+        dt -= time::Duration::seconds(if sign == '+' { secs } else { -secs });
+    } else {
+        return None;
+    }
+    Some(format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substrings() {
+        let p = |i: Option<&str>, a: &[&str], f: Option<&str>| Substrings {
+            initial: i.map(String::from),
+            any: a.iter().map(|s| s.to_string()).collect(),
+            final_: f.map(String::from),
+        };
+        assert!(substring_match("zhang wei", &p(Some("zh"), &[], None)));
+        assert!(substring_match("zhang wei", &p(None, &["ng"], Some("ei"))));
+        assert!(!substring_match("abc", &p(Some("ab"), &[], Some("bc"))));
+        assert!(substring_match("abcbc", &p(Some("ab"), &[], Some("bc"))));
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(normalize_time("20261125162500Z").as_deref(), Some("20261125162500Z"));
+        assert_eq!(normalize_time("2026112516Z").as_deref(), Some("20261125160000Z"));
+        assert_eq!(normalize_time("20261125162500.5+0800").as_deref(), Some("20261125082500Z"));
+        assert_eq!(normalize_time("yesterday"), None);
+    }
+}

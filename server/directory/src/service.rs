@@ -1,0 +1,860 @@
+//! The directory service: the one write path (DESIGN invariant 1) and the published
+//! snapshots (invariant 2), plus bind-name resolution and credential checks.
+//!
+//! Every change, from any surface, is a [`Command`] run through [`Directory::execute`]:
+//! authorize (domain::authz) → apply the rules to a copy of the state (domain::command) →
+//! commit changes + changelog + audit in one store transaction → build and swap in the new
+//! snapshot. Writes are serialized; reads never wait for them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use orgdir_domain::authz::{Actor, authorize};
+use orgdir_domain::command::{Command, Ctx, Outcome, apply};
+use orgdir_domain::dn::Dn;
+use orgdir_domain::limits::Limits;
+use orgdir_domain::model::*;
+use orgdir_domain::{Denied, RuleError};
+use orgdir_passwords::{Argon2Params, Hasher};
+use orgdir_store::{AuditRecord, Store};
+use parking_lot::Mutex;
+use tokio::sync::Semaphore;
+
+use crate::dit::ADMIN_RDN;
+use crate::entry::EntryKind;
+use crate::snapshot::{Snapshot, Viewer};
+use crate::world::{Clock, Entropy, uuid_v4};
+
+/// Settings of the directory service.
+#[derive(Clone, Debug)]
+pub struct DirectoryConfig {
+    /// Failed binds (per identity) before it is locked; 0 disables lockout.
+    pub lockout_threshold: u32,
+    /// How long a lock lasts, in seconds.
+    pub lockout_seconds: u64,
+    /// Re-hash non-argon2id (or outdated argon2) passwords on the next successful bind.
+    pub upgrade_hashes: bool,
+    /// argon2id parameters for new hashes.
+    pub argon2: Argon2Params,
+    /// Minimum length of a new password.
+    pub min_password_length: usize,
+    /// Concurrent password-hash computations (0: number of CPUs).
+    pub hash_workers: usize,
+}
+
+impl Default for DirectoryConfig {
+    fn default() -> DirectoryConfig {
+        DirectoryConfig {
+            lockout_threshold: 5,
+            lockout_seconds: 900,
+            upgrade_hashes: true,
+            argon2: Argon2Params::default(),
+            min_password_length: 8,
+            hash_workers: 0,
+        }
+    }
+}
+
+/// Errors of the directory service.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    /// A domain rule refused the change.
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    /// The actor may not do this.
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// No such enterprise.
+    #[error("enterprise {0} not found")]
+    NoSuchEnterprise(u64),
+    /// A new password does not meet the policy.
+    #[error("password rejected: {0}")]
+    WeakPassword(String),
+    /// The store failed.
+    #[error("storage error: {0}")]
+    Store(#[from] orgdir_store::Error),
+    /// Hashing failed.
+    #[error("password hashing failed: {0}")]
+    Hash(#[from] orgdir_passwords::Error),
+    /// A background task failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, DirError>;
+
+/// An authenticated identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    /// Its enterprise.
+    pub enterprise: u64,
+    /// Who.
+    pub kind: PrincipalKind,
+    /// Its DN (for WhoAmI and audit).
+    pub dn: String,
+}
+
+/// The kinds of identity that can bind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// The enterprise administrator (super password).
+    Admin,
+    /// A member.
+    Member(MemberId),
+    /// A service account.
+    Service(ServiceId),
+}
+
+impl Principal {
+    /// The actor for commands.
+    pub fn actor(&self) -> Actor {
+        match self.kind {
+            PrincipalKind::Admin => Actor::EnterpriseAdmin,
+            PrincipalKind::Member(m) => Actor::Member(m),
+            PrincipalKind::Service(s) => Actor::Service(s),
+        }
+    }
+}
+
+/// Why a bind failed. Deliberately uninformative towards the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BindError {
+    /// Wrong name, wrong password, disabled, locked: all the same to the client.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The server could not check (hashing pool gone).
+    #[error("the server could not verify the credentials")]
+    Unavailable,
+}
+
+/// Fields of a new enterprise.
+#[derive(Clone, Debug)]
+pub struct NewEnterprise {
+    /// Enterprise number.
+    pub number: u64,
+    /// Short name.
+    pub short_name: String,
+    /// Full name.
+    pub name: String,
+    /// Naming context; `o=<number>` when empty.
+    pub naming_context: String,
+    /// Seats.
+    pub seats: u32,
+    /// Account range.
+    pub account_range: (u64, u64),
+    /// Expiry.
+    pub expires_at: Option<Timestamp>,
+    /// Verified domain.
+    pub domain: Option<String>,
+    /// Super password in clear (hashed here).
+    pub super_password: Option<String>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// All published snapshots, by enterprise number.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Snapshots by enterprise number.
+    pub enterprises: BTreeMap<u64, Arc<Snapshot>>,
+}
+
+impl Catalog {
+    /// The enterprise whose naming context holds `dn`.
+    pub fn for_dn(&self, dn: &Dn) -> Option<&Arc<Snapshot>> {
+        self.enterprises.values().find(|s| dn.is_within(&s.base))
+    }
+
+    /// An enterprise by number.
+    pub fn get(&self, number: u64) -> Option<&Arc<Snapshot>> {
+        self.enterprises.get(&number)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    locked_until: Option<Timestamp>,
+    last: Timestamp,
+}
+
+/// Most lockout records kept; older ones are dropped first.
+const MAX_LOCKOUT_RECORDS: usize = 100_000;
+
+/// The directory service.
+pub struct Directory {
+    store: Arc<dyn Store>,
+    catalog: ArcSwap<Catalog>,
+    write_lock: tokio::sync::Mutex<()>,
+    hasher: Arc<Hasher>,
+    hash_permits: Arc<Semaphore>,
+    failures: Mutex<HashMap<String, Failures>>,
+    clock: Arc<dyn Clock>,
+    entropy: Arc<dyn Entropy>,
+    config: DirectoryConfig,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("enterprises", &self.catalog.load().enterprises.len())
+            .finish()
+    }
+}
+
+/// Where a resolved bind name leads.
+struct BindTarget {
+    principal: Principal,
+    hash: Option<String>,
+    enabled: bool,
+    must_change: bool,
+}
+
+impl Directory {
+    /// Loads every enterprise from `store` and publishes their snapshots.
+    pub fn open(
+        store: Arc<dyn Store>,
+        config: DirectoryConfig,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> Result<Directory> {
+        let hasher = Arc::new(Hasher::new(config.argon2)?);
+        let states = store.load_all()?;
+        let mut enterprises = BTreeMap::new();
+        for state in states {
+            let number = state.enterprise.number;
+            enterprises.insert(number, Arc::new(Snapshot::build(Arc::new(state), 0)));
+        }
+        let workers = if config.hash_workers == 0 {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        } else {
+            config.hash_workers
+        };
+        Ok(Directory {
+            store,
+            catalog: ArcSwap::from_pointee(Catalog { enterprises }),
+            write_lock: tokio::sync::Mutex::new(()),
+            hasher,
+            hash_permits: Arc::new(Semaphore::new(workers.max(1))),
+            failures: Mutex::new(HashMap::new()),
+            clock,
+            entropy,
+            config,
+        })
+    }
+
+    /// The currently published snapshots.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// The store (for audit queries and backups).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// The service's settings.
+    pub fn config(&self) -> &DirectoryConfig {
+        &self.config
+    }
+
+    fn publish(&self, snap: Snapshot) {
+        let number = snap.number();
+        let snap = Arc::new(snap);
+        self.catalog.rcu(|cat| {
+            let mut enterprises = cat.enterprises.clone();
+            enterprises.insert(number, snap.clone());
+            Catalog { enterprises }
+        });
+    }
+
+    /// Hashes a new password with argon2id on the blocking pool, after the policy check.
+    pub async fn hash_new_password(&self, password: &str) -> Result<String> {
+        check_password_policy(password, self.config.min_password_length)?;
+        let mut salt = [0u8; 16];
+        self.entropy.fill(&mut salt);
+        let hasher = self.hasher.clone();
+        let pw = password.to_string();
+        let _permit = self
+            .hash_permits
+            .acquire()
+            .await
+            .map_err(|e| DirError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || hasher.hash(pw.as_bytes(), &salt))
+            .await
+            .map_err(|e| DirError::Internal(e.to_string()))?
+            .map_err(DirError::from)
+    }
+
+    /// Creates an enterprise with its root org and built-in roles.
+    pub async fn create_enterprise(&self, new: NewEnterprise, source: &str) -> Result<u64> {
+        let super_hash = match &new.super_password {
+            Some(p) => Some(self.hash_new_password(p).await?),
+            None => None,
+        };
+        let naming_context = if new.naming_context.trim().is_empty() {
+            format!("o={}", new.number)
+        } else {
+            let dn = Dn::parse(&new.naming_context).map_err(|e| {
+                RuleError::Invalid {
+                    field: "naming_context",
+                    reason: e.to_string(),
+                }
+            })?;
+            if dn.is_root() {
+                return Err(RuleError::Invalid {
+                    field: "naming_context",
+                    reason: "must not be empty".into(),
+                }
+                .into());
+            }
+            dn.to_string()
+        };
+        let _guard = self.write_lock.lock().await;
+        let nc = Dn::parse(&naming_context).unwrap_or_default();
+        {
+            let cat = self.catalog();
+            if cat.get(new.number).is_some() {
+                return Err(RuleError::AlreadyExists(format!("enterprise {}", new.number)).into());
+            }
+            if cat
+                .enterprises
+                .values()
+                .any(|s| nc.is_within(&s.base) || s.base.is_within(&nc))
+            {
+                return Err(RuleError::Conflict(format!(
+                    "naming context {naming_context} overlaps another enterprise's"
+                ))
+                .into());
+            }
+        }
+        let now = self.clock.now();
+        let entropy = self.entropy.clone();
+        let mut uuid = move || uuid_v4(entropy.as_ref());
+        let enterprise = Enterprise {
+            number: new.number,
+            short_name: orgdir_domain::validate::org_name(&new.short_name)?,
+            name: orgdir_domain::validate::text("name", &new.name, 256)?,
+            naming_context,
+            seats: new.seats,
+            account_range: new.account_range,
+            expires_at: new.expires_at,
+            domain: new.domain,
+            super_password: super_hash,
+            limits: new.limits,
+            posix_base: 10000,
+            uuid: uuid(),
+            created_at: now,
+            modified_at: now,
+        };
+        let state = EnterpriseState::new(enterprise, &mut uuid);
+        let audit = AuditRecord {
+            at: now,
+            actor: "operator".into(),
+            source: source.into(),
+            action: "enterprise.create".into(),
+            target: state.enterprise.naming_context.clone(),
+            detail: format!("enterprise {}", state.enterprise.number),
+        };
+        let store = self.store.clone();
+        let number = state.enterprise.number;
+        let snap = tokio::task::spawn_blocking(move || -> Result<Snapshot> {
+            let seq = store.create_enterprise(&state, &audit)?;
+            Ok(Snapshot::build(Arc::new(state), seq))
+        })
+        .await
+        .map_err(|e| DirError::Internal(e.to_string()))??;
+        self.publish(snap);
+        Ok(number)
+    }
+
+    /// Runs one command: the one write path.
+    pub async fn execute(
+        &self,
+        enterprise: u64,
+        actor: Actor,
+        source: &str,
+        cmd: Command,
+    ) -> Result<Outcome> {
+        let mut outs = self.execute_batch(enterprise, actor, source, vec![cmd]).await?;
+        Ok(outs.pop().unwrap_or_default())
+    }
+
+    /// Runs several commands as one all-or-nothing transaction (imports, seeding).
+    pub async fn execute_batch(
+        &self,
+        enterprise: u64,
+        actor: Actor,
+        source: &str,
+        cmds: Vec<Command>,
+    ) -> Result<Vec<Outcome>> {
+        let _guard = self.write_lock.lock().await;
+        let snap = self
+            .catalog()
+            .get(enterprise)
+            .cloned()
+            .ok_or(DirError::NoSuchEnterprise(enterprise))?;
+        let mut state = (*snap.state).clone();
+        let now = self.clock.now();
+        let entropy = self.entropy.clone();
+        let mut uuid = move || uuid_v4(entropy.as_ref());
+        let mut outcomes = Vec::with_capacity(cmds.len());
+        let mut changes = Vec::new();
+        let (action, target) = match cmds.as_slice() {
+            [one] => describe(&state, one),
+            many => (format!("batch ({} commands)", many.len()), String::new()),
+        };
+        let touched_credentials = cmds.iter().any(|c| {
+            matches!(
+                c,
+                Command::SetMemberPassword { .. }
+                    | Command::SetMemberDisabled { .. }
+                    | Command::DeleteMember { .. }
+                    | Command::SetServicePassword { .. }
+                    | Command::DeleteService { .. }
+                    | Command::SetSuperPassword { .. }
+            )
+        });
+        for cmd in cmds {
+            authorize(&state, actor, &cmd)?;
+            let mut ctx = Ctx {
+                now,
+                uuid: &mut uuid,
+            };
+            let out = apply(&mut state, cmd, &mut ctx)?;
+            changes.extend(out.changes.iter().cloned());
+            outcomes.push(out);
+        }
+        let audit = AuditRecord {
+            at: now,
+            actor: actor_name(&state, actor),
+            source: source.to_string(),
+            action,
+            target,
+            detail: String::new(),
+        };
+        let store = self.store.clone();
+        let new_snap = tokio::task::spawn_blocking(move || -> Result<Snapshot> {
+            let seq = store.commit(enterprise, &changes, &audit)?;
+            Ok(Snapshot::build(Arc::new(state), seq))
+        })
+        .await
+        .map_err(|e| DirError::Internal(e.to_string()))??;
+        self.publish(new_snap);
+        if touched_credentials {
+            // A password change or disable ends any lockout bookkeeping for that identity.
+            self.failures.lock().retain(|k, _| !k.starts_with(&format!("{enterprise}:")));
+        }
+        Ok(outcomes)
+    }
+
+    /// The viewer for a principal, from the current snapshot; `None` if the principal no
+    /// longer exists or is disabled.
+    pub fn viewer(&self, p: &Principal) -> Option<(Arc<Snapshot>, Viewer)> {
+        let snap = self.catalog().get(p.enterprise).cloned()?;
+        let viewer = match p.kind {
+            PrincipalKind::Admin => Viewer::Full,
+            PrincipalKind::Member(id) => {
+                let m = snap.state.members.get(&id)?;
+                if m.disabled {
+                    return None;
+                }
+                Viewer::Member {
+                    id,
+                    scope: m.scope.clone(),
+                    hidden: m.hidden,
+                }
+            }
+            PrincipalKind::Service(id) => {
+                let s = snap.state.services.get(&id)?;
+                if s.disabled {
+                    return None;
+                }
+                Viewer::Service {
+                    id,
+                    scope: s.scope.clone(),
+                    sees_hidden: s.sees_hidden,
+                }
+            }
+        };
+        Some((snap, viewer))
+    }
+
+    /// Resolves a bind name: a DN, `account`, `account@<enterprise number>` or
+    /// `account@<verified domain>`.
+    fn resolve_bind_name(&self, name: &str) -> Option<BindTarget> {
+        let cat = self.catalog();
+        let name = name.trim();
+        if name.contains('=') {
+            let dn = Dn::parse(name).ok()?;
+            let snap = cat.for_dn(&dn)?;
+            let ndn = dn.normalized();
+            let admin_ndn = snap.base.child("cn", "admin").normalized();
+            if ndn == admin_ndn {
+                return Some(BindTarget {
+                    principal: Principal {
+                        enterprise: snap.number(),
+                        kind: PrincipalKind::Admin,
+                        dn: format!("{ADMIN_RDN},{}", snap.base),
+                    },
+                    hash: snap.state.enterprise.super_password.clone(),
+                    enabled: true,
+                    must_change: false,
+                });
+            }
+            let id = snap.lookup_ndn(&ndn)?;
+            let entry = snap.entry(id)?;
+            return match entry.kind {
+                EntryKind::Member(m) => member_target(snap, m),
+                EntryKind::Service(s) => {
+                    let svc = snap.state.services.get(&s)?;
+                    Some(BindTarget {
+                        principal: Principal {
+                            enterprise: snap.number(),
+                            kind: PrincipalKind::Service(s),
+                            dn: entry.dn.clone(),
+                        },
+                        hash: svc.password.clone(),
+                        enabled: !svc.disabled,
+                        must_change: false,
+                    })
+                }
+                _ => None,
+            };
+        }
+        if let Some((account, qualifier)) = name.rsplit_once('@') {
+            let snap = if let Ok(number) = qualifier.parse::<u64>() {
+                cat.get(number)?
+            } else {
+                cat.enterprises.values().find(|s| {
+                    s.state
+                        .enterprise
+                        .domain
+                        .as_deref()
+                        .is_some_and(|d| d.eq_ignore_ascii_case(qualifier))
+                })?
+            };
+            let m = snap.member_by_account(account)?;
+            return member_target(snap, m.id);
+        }
+        // A bare account must be unique across enterprises.
+        let mut found = cat
+            .enterprises
+            .values()
+            .filter_map(|s| s.member_by_account(name).map(|m| (s, m.id)));
+        let (snap, id) = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        member_target(snap, id)
+    }
+
+    fn lockout_key(target: Option<&BindTarget>, name: &str) -> String {
+        match target {
+            Some(t) => format!("{}:{:?}", t.principal.enterprise, t.principal.kind),
+            None => format!("unknown:{}", name.trim().to_lowercase()),
+        }
+    }
+
+    fn is_locked(&self, key: &str, now: Timestamp) -> bool {
+        let map = self.failures.lock();
+        map.get(key)
+            .and_then(|f| f.locked_until)
+            .is_some_and(|until| now < until)
+    }
+
+    fn record_failure(&self, key: String, now: Timestamp) {
+        if self.config.lockout_threshold == 0 {
+            return;
+        }
+        let mut map = self.failures.lock();
+        if map.len() >= MAX_LOCKOUT_RECORDS && !map.contains_key(&key) {
+            // Drop expired records, then the oldest ones.
+            let lock_secs = self.config.lockout_seconds as i64;
+            map.retain(|_, f| now - f.last < lock_secs);
+            if map.len() >= MAX_LOCKOUT_RECORDS {
+                let mut ages: Vec<(Timestamp, String)> =
+                    map.iter().map(|(k, f)| (f.last, k.clone())).collect();
+                ages.sort();
+                for (_, k) in ages.into_iter().take(MAX_LOCKOUT_RECORDS / 10) {
+                    map.remove(&k);
+                }
+            }
+        }
+        let f = map.entry(key).or_insert(Failures {
+            count: 0,
+            locked_until: None,
+            last: now,
+        });
+        if f.locked_until.is_some_and(|u| now >= u) {
+            f.count = 0;
+            f.locked_until = None;
+        }
+        f.count += 1;
+        f.last = now;
+        if f.count >= self.config.lockout_threshold {
+            f.locked_until = Some(now + self.config.lockout_seconds as i64);
+        }
+    }
+
+    /// Verifies a simple bind. Every failure costs a password-hash check, whatever the
+    /// reason, and looks the same to the caller.
+    pub async fn bind(&self, name: &str, password: &[u8], source: &str) -> std::result::Result<Principal, BindError> {
+        let now = self.clock.now();
+        let target = self.resolve_bind_name(name);
+        let key = Self::lockout_key(target.as_ref(), name);
+        let locked = self.is_locked(&key, now);
+        let hash = target.as_ref().and_then(|t| t.hash.clone());
+        let hasher = self.hasher.clone();
+        let pw = password.to_vec();
+        let upgrade = self.config.upgrade_hashes;
+        let mut salt = [0u8; 16];
+        self.entropy.fill(&mut salt);
+        let permit = self
+            .hash_permits
+            .acquire()
+            .await
+            .map_err(|_| BindError::Unavailable)?;
+        let (matched, new_hash) = tokio::task::spawn_blocking(move || match hash {
+            None => {
+                hasher.dummy_verify(&pw);
+                (false, None)
+            }
+            Some(h) => match hasher.verify(&h, &pw) {
+                Ok(v) if v.matched && v.needs_upgrade && upgrade => {
+                    (true, hasher.hash(&pw, &salt).ok())
+                }
+                Ok(v) => (v.matched, None),
+                Err(_) => (false, None),
+            },
+        })
+        .await
+        .map_err(|_| BindError::Unavailable)?;
+        drop(permit);
+        let Some(target) = target else {
+            self.record_failure(key, now);
+            tracing::info!(source, "bind failed: unknown name");
+            return Err(BindError::InvalidCredentials);
+        };
+        if !matched {
+            self.record_failure(key, now);
+            tracing::info!(source, dn = %target.principal.dn, "bind failed: wrong password");
+            return Err(BindError::InvalidCredentials);
+        }
+        if locked {
+            tracing::info!(source, dn = %target.principal.dn, "bind refused: locked out");
+            return Err(BindError::InvalidCredentials);
+        }
+        if !target.enabled {
+            tracing::info!(source, dn = %target.principal.dn, "bind refused: disabled");
+            return Err(BindError::InvalidCredentials);
+        }
+        self.failures.lock().remove(&key);
+        if let Some(new_hash) = new_hash {
+            self.upgrade_hash(&target, new_hash).await;
+        }
+        Ok(target.principal)
+    }
+
+    async fn upgrade_hash(&self, target: &BindTarget, hash: String) {
+        let cmd = match target.principal.kind {
+            PrincipalKind::Member(member) => Command::SetMemberPassword {
+                member,
+                hash,
+                must_change: target.must_change,
+            },
+            PrincipalKind::Service(service) => Command::SetServicePassword { service, hash },
+            PrincipalKind::Admin => Command::SetSuperPassword { hash },
+        };
+        if let Err(e) = self
+            .execute(target.principal.enterprise, Actor::System, "bind", cmd)
+            .await
+        {
+            tracing::warn!(error = %e, dn = %target.principal.dn, "password hash upgrade failed");
+        }
+    }
+
+    /// Checks a principal's current password (for Password Modify with oldPasswd).
+    pub async fn verify_password(&self, p: &Principal, password: &[u8]) -> bool {
+        let Some(snap) = self.catalog().get(p.enterprise).cloned() else {
+            return false;
+        };
+        let hash = match p.kind {
+            PrincipalKind::Admin => snap.state.enterprise.super_password.clone(),
+            PrincipalKind::Member(m) => snap.state.members.get(&m).and_then(|m| m.password.clone()),
+            PrincipalKind::Service(s) => snap.state.services.get(&s).and_then(|s| s.password.clone()),
+        };
+        let hasher = self.hasher.clone();
+        let pw = password.to_vec();
+        let Ok(_permit) = self.hash_permits.acquire().await else {
+            return false;
+        };
+        tokio::task::spawn_blocking(move || match hash {
+            Some(h) => hasher.verify(&h, &pw).map(|v| v.matched).unwrap_or(false),
+            None => {
+                hasher.dummy_verify(&pw);
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Generates a random password that meets the policy (for Password Modify without a
+    /// new password).
+    pub fn generate_password(&self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        let mut buf = [0u8; 20];
+        self.entropy.fill(&mut buf);
+        let mut pw: String = buf
+            .iter()
+            .map(|b| ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'x') as char)
+            .collect();
+        pw.push_str("-7");
+        pw
+    }
+
+    /// How long lockouts last (for documentation and tests).
+    pub fn lockout_duration(&self) -> Duration {
+        Duration::from_secs(self.config.lockout_seconds)
+    }
+}
+
+fn member_target(snap: &Snapshot, id: MemberId) -> Option<BindTarget> {
+    let m = snap.state.members.get(&id)?;
+    let entry = snap.member_entry(id).and_then(|e| snap.entry(e))?;
+    Some(BindTarget {
+        principal: Principal {
+            enterprise: snap.number(),
+            kind: PrincipalKind::Member(id),
+            dn: entry.dn.clone(),
+        },
+        hash: m.password.clone(),
+        enabled: !m.disabled,
+        must_change: m.must_change_password,
+    })
+}
+
+/// The password policy for new passwords: length bounds and at least two character classes.
+pub fn check_password_policy(password: &str, min_len: usize) -> Result<()> {
+    let n = password.chars().count();
+    if n < min_len {
+        return Err(DirError::WeakPassword(format!(
+            "must be at least {min_len} characters"
+        )));
+    }
+    if n > 256 {
+        return Err(DirError::WeakPassword("must be at most 256 characters".into()));
+    }
+    let classes = [
+        password.chars().any(|c| c.is_lowercase()),
+        password.chars().any(|c| c.is_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if classes < 2 {
+        return Err(DirError::WeakPassword(
+            "must mix at least two of: lower case, upper case, digits, symbols".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn actor_name(state: &EnterpriseState, actor: Actor) -> String {
+    match actor {
+        Actor::System => "system".into(),
+        Actor::Operator => "operator".into(),
+        Actor::EnterpriseAdmin => "super".into(),
+        Actor::Member(m) => state
+            .members
+            .get(&m)
+            .map(|m| format!("member {}", m.account))
+            .unwrap_or_else(|| format!("member #{}", m.0)),
+        Actor::Service(s) => state
+            .services
+            .get(&s)
+            .map(|s| format!("service {}", s.name))
+            .unwrap_or_else(|| format!("service #{}", s.0)),
+    }
+}
+
+/// The audit action key and target of a command.
+fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
+    let member = |id: &MemberId| {
+        state
+            .members
+            .get(id)
+            .map(|m| m.account.clone())
+            .unwrap_or_else(|| format!("#{}", id.0))
+    };
+    let org = |id: &OrgId| {
+        state
+            .orgs
+            .get(id)
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| format!("#{}", id.0))
+    };
+    let group = |id: &GroupId| {
+        state
+            .groups
+            .get(id)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| format!("#{}", id.0))
+    };
+    let (a, t) = match cmd {
+        Command::CreateOrg { parent, name } => ("org.create", format!("{name} under {}", org(parent))),
+        Command::RenameOrg { org: o, name } => ("org.rename", format!("{} -> {name}", org(o))),
+        Command::MoveOrg { org: o, parent } => ("org.move", format!("{} -> {}", org(o), org(parent))),
+        Command::DeleteOrg { org: o } => ("org.delete", org(o)),
+        Command::AddMember(n) => ("member.add", n.account.clone().unwrap_or_else(|| n.name.clone())),
+        Command::UpdateMember { member: m, .. } => ("member.update", member(m)),
+        Command::MoveMember { member: m, org: o } => ("member.move", format!("{} -> {}", member(m), org(o))),
+        Command::SetMemberRole { member: m, .. } => ("member.role", member(m)),
+        Command::SetMemberDisabled { member: m, disabled } => (
+            if *disabled { "member.disable" } else { "member.enable" },
+            member(m),
+        ),
+        Command::SetMemberHidden { member: m, hidden } => (
+            if *hidden { "member.hide" } else { "member.unhide" },
+            member(m),
+        ),
+        Command::SetMemberPassword { member: m, .. } => ("member.password", member(m)),
+        Command::DeleteMember { member: m } => ("member.delete", member(m)),
+        Command::CreateGroup(g) => ("group.create", g.name.clone()),
+        Command::AddGroupMembers { group: g, .. } => ("group.add_members", group(g)),
+        Command::RemoveGroupMembers { group: g, .. } => ("group.remove_members", group(g)),
+        Command::DeleteGroup { group: g } => ("group.delete", group(g)),
+        Command::CreateService(s) => ("service.create", s.name.clone()),
+        Command::SetServicePassword { service, .. } => (
+            "service.password",
+            state
+                .services
+                .get(service)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+        ),
+        Command::DeleteService { service } => (
+            "service.delete",
+            state
+                .services
+                .get(service)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+        ),
+        Command::SetSuperPassword { .. } => ("enterprise.super_password", String::new()),
+    };
+    (a.to_string(), t)
+}
