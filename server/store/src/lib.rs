@@ -1,1 +1,85 @@
-//! placeholder
+//! Durable state for orgdir: "SQL is the durable truth" (DESIGN invariant 3).
+//!
+//! This is the only crate that speaks SQL. The directory service keeps every enterprise's
+//! [`EnterpriseState`] in memory; at start-up it loads them all with [`Store::load_all`], and
+//! every write commits the domain's row-level [`Change`]s, one changelog row per change and
+//! one audit row in a single transaction with [`Store::commit`].
+//!
+//! [`Store`] is backend-neutral (no SQL library types in it). [`SqliteStore`] is the embedded
+//! default: one SQLite file in WAL mode, schema migrations applied at open. A PostgreSQL
+//! backend implements the same trait and must pass the same test suite
+//! (`suite::storage_suite`, behind the `suite` feature).
+//!
+//! ```
+//! use orgdir_domain::{limits::Limits, model::*};
+//! use orgdir_store::{AuditRecord, SqliteStore, Store};
+//!
+//! # fn main() -> orgdir_store::Result<()> {
+//! let store = SqliteStore::open_in_memory()?; // SqliteStore::open(path) for a file
+//! let ent = Enterprise {
+//!     number: 100001, short_name: "Example".into(), name: "Example Ltd".into(),
+//!     naming_context: "dc=example,dc=com".into(), seats: 500, account_range: (10001, 19999),
+//!     expires_at: None, domain: None, super_password: None, limits: Limits::default(),
+//!     posix_base: 10000, uuid: [1; 16], created_at: 0, modified_at: 0,
+//! };
+//! let state = EnterpriseState::new(ent, || [2; 16]);
+//! let audit = AuditRecord { at: 0, actor: "cli".into(), source: "cli".into(),
+//!     action: "enterprise.create".into(), target: "100001".into(), detail: String::new() };
+//! store.create_enterprise(&state, &audit)?;
+//! assert_eq!(store.load_all()?, vec![state]);
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod codec;
+mod error;
+mod record;
+mod sqlite;
+#[cfg(feature = "suite")]
+pub mod suite;
+
+use std::path::Path;
+
+use orgdir_domain::command::Change;
+use orgdir_domain::model::EnterpriseState;
+
+pub use error::{Error, Result};
+pub use record::{
+    AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, ENTITY_ENTERPRISE, ENTITY_GROUP,
+    ENTITY_MEMBER, ENTITY_ORG, ENTITY_ROLE, ENTITY_SERVICE, OP_DELETE, OP_PUT,
+};
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+
+/// Durable storage of all enterprises. Every method is one transaction: it happens entirely
+/// or not at all.
+pub trait Store: Send + Sync {
+    /// Every enterprise with all its orgs, members, roles, groups (with members) and service
+    /// accounts, read from one consistent snapshot, ordered by enterprise number.
+    fn load_all(&self) -> Result<Vec<EnterpriseState>>;
+
+    /// Inserts a new enterprise with its whole initial state (root org, built-in roles and
+    /// anything else in `state`), a changelog row per stored row and the audit row. Fails
+    /// with [`Error::Conflict`] if the number or the naming context (compared in canonical
+    /// form) is taken. Returns the last changelog sequence number.
+    fn create_enterprise(&self, state: &EnterpriseState, audit: &AuditRecord) -> Result<u64>;
+
+    /// Applies `changes` of enterprise `enterprise`, in order, with one changelog row per
+    /// change and the audit row. On any error nothing is written. Returns the last changelog
+    /// sequence number (the current one if `changes` is empty).
+    ///
+    /// The stored `next_id` of the enterprise moves past the highest id put, which equals the
+    /// in-memory `next_id` as long as every allocated id is put (as `command::apply` does).
+    fn commit(&self, enterprise: u64, changes: &[Change], audit: &AuditRecord) -> Result<u64>;
+
+    /// Audit rows of an enterprise, newest first, filtered and paged by `query`.
+    fn audit(&self, enterprise: u64, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+
+    /// Changelog rows with a sequence number above `seq`, oldest first, at most `limit`.
+    fn changelog_since(&self, seq: u64, limit: u32) -> Result<Vec<ChangelogEntry>>;
+
+    /// Writes a consistent copy of the whole database to `path` while the store stays
+    /// online. `path` must not exist yet.
+    fn backup_to(&self, path: &Path) -> Result<()>;
+}
