@@ -1,1 +1,84 @@
-fn main() {}
+//! `orgdir`: the server binary. Glue only (STYLE 5): parse the command line and the
+//! configuration, open the store, wire the directory, LDAP and HTTP together, handle signals.
+
+mod cli;
+mod config;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// A self-hosted enterprise directory: LDAP server and account center.
+#[derive(Parser, Debug)]
+#[command(name = "orgdir", version, about)]
+struct Args {
+    /// Configuration file (TOML); see config/orgdir.example.toml. Without it, defaults and
+    /// ORGDIR_* environment variables apply.
+    #[arg(long, short, global = true, env = "ORGDIR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Overrides data_dir.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Run the server.
+    Serve {
+        /// Create the demo enterprise (dc=example,dc=com) if the data directory has none.
+        #[arg(long)]
+        demo: bool,
+        /// Write the bound addresses as JSON to this file once serving.
+        #[arg(long)]
+        ready_file: Option<PathBuf>,
+    },
+    /// Create the database (if needed) and an enterprise.
+    Init(cli::InitArgs),
+    /// Check a configuration file and print the effective configuration.
+    CheckConfig,
+    /// Set a password (a member's, a service account's or the super password). Reads the
+    /// new password from standard input. Stop the server first.
+    Passwd(cli::PasswdArgs),
+    /// Write a consistent copy of the database to a file.
+    Backup {
+        /// Destination file (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("orgdir: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let mut config = config::Config::load(args.config.as_deref(), std::env::vars())?;
+    if let Some(d) = args.data_dir {
+        config.data_dir = d;
+    }
+    serve::init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match args.command {
+        Cmd::Serve { demo, ready_file } => runtime.block_on(serve::serve(config, demo, ready_file)),
+        Cmd::Init(a) => runtime.block_on(cli::init(config, a)),
+        Cmd::CheckConfig => {
+            print!("{}", toml::to_string_pretty(&config)?);
+            eprintln!("configuration is valid");
+            Ok(())
+        }
+        Cmd::Passwd(a) => runtime.block_on(cli::passwd(config, a)),
+        Cmd::Backup { to } => cli::backup(config, &to),
+    }
+}

@@ -1,0 +1,187 @@
+//! Administrative subcommands that work on the data directory directly: `init`, `passwd`,
+//! `backup`. They take the data directory's lock, so they refuse to run beside a server.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use orgdir_directory::service::NewEnterprise;
+use orgdir_domain::authz::Actor;
+use orgdir_domain::command::Command;
+use orgdir_store::Store;
+
+use crate::config::Config;
+use crate::serve::{open_data_dir, open_directory};
+
+/// `orgdir init`
+#[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// Enterprise number (signs in to the account center).
+    #[arg(long)]
+    number: u64,
+    /// Short name (names the root org).
+    #[arg(long)]
+    short_name: String,
+    /// Full name.
+    #[arg(long)]
+    name: Option<String>,
+    /// LDAP naming context, e.g. dc=acme,dc=com (default: o=<number>).
+    #[arg(long, default_value = "")]
+    naming_context: String,
+    /// Purchased seats (default: limits.default_seats).
+    #[arg(long)]
+    seats: Option<u32>,
+    /// Consecutive account range, e.g. 10001-19999.
+    #[arg(long, default_value = "10001-99999")]
+    account_range: String,
+    /// Verified domain for domain accounts.
+    #[arg(long)]
+    domain: Option<String>,
+}
+
+/// `orgdir passwd`
+#[derive(clap::Args, Debug)]
+#[group(id = "target", required = true, multiple = false)]
+pub struct PasswdArgs {
+    /// Enterprise number.
+    #[arg(long)]
+    enterprise: u64,
+    /// A member's account.
+    #[arg(long, group = "target")]
+    account: Option<String>,
+    /// A service account's name.
+    #[arg(long, group = "target")]
+    service: Option<String>,
+    /// The enterprise administrator's super password.
+    #[arg(long = "super", group = "target")]
+    super_password: bool,
+}
+
+fn read_secret(what: &str) -> anyhow::Result<String> {
+    eprintln!("{what} (one line on standard input):");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read standard input")?;
+    let s = line.trim_end_matches(['\r', '\n']).to_string();
+    if s.is_empty() {
+        bail!("no password given");
+    }
+    Ok(s)
+}
+
+fn parse_range(s: &str) -> anyhow::Result<(u64, u64)> {
+    let (a, b) = s
+        .split_once('-')
+        .with_context(|| format!("account range {s:?} must look like 10001-19999"))?;
+    let (a, b): (u64, u64) = (a.trim().parse()?, b.trim().parse()?);
+    if a > b {
+        bail!("account range {s:?} is empty");
+    }
+    Ok((a, b))
+}
+
+/// Creates an enterprise. The super password comes from ORGDIR_SUPER_PASSWORD or stdin.
+pub async fn init(config: Config, a: InitArgs) -> anyhow::Result<()> {
+    let (_lock, dir) = open_directory(&config)?;
+    let super_password = match std::env::var("ORGDIR_SUPER_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => read_secret("super password for the enterprise administrator")?,
+    };
+    let number = dir
+        .create_enterprise(
+            NewEnterprise {
+                number: a.number,
+                name: a.name.unwrap_or_else(|| a.short_name.clone()),
+                short_name: a.short_name,
+                naming_context: a.naming_context,
+                seats: a.seats.unwrap_or(config.limits.default_seats),
+                account_range: parse_range(&a.account_range)?,
+                expires_at: None,
+                domain: a.domain,
+                super_password: Some(super_password),
+                limits: config.domain_limits(),
+            },
+            "cli",
+        )
+        .await?;
+    let nc = dir
+        .catalog()
+        .get(number)
+        .map(|s| s.state.enterprise.naming_context.clone())
+        .unwrap_or_default();
+    println!("created enterprise {number} with naming context {nc}");
+    Ok(())
+}
+
+/// Sets a password from stdin.
+pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
+    let (_lock, dir) = open_directory(&config)?;
+    let snap = dir
+        .catalog()
+        .get(a.enterprise)
+        .cloned()
+        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+    let password = read_secret("new password")?;
+    let hash = dir.hash_new_password(&password).await?;
+    let (cmd, who) = if let Some(account) = &a.account {
+        let m = snap
+            .member_by_account(account)
+            .with_context(|| format!("no member with account {account}"))?;
+        (
+            Command::SetMemberPassword {
+                member: m.id,
+                hash,
+                must_change: false,
+            },
+            format!("member {account}"),
+        )
+    } else if let Some(name) = &a.service {
+        let s = snap
+            .state
+            .services
+            .values()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
+            .with_context(|| format!("no service account {name}"))?;
+        (
+            Command::SetServicePassword {
+                service: s.id,
+                hash,
+            },
+            format!("service account {name}"),
+        )
+    } else {
+        (Command::SetSuperPassword { hash }, "the super password".to_string())
+    };
+    dir.execute(a.enterprise, Actor::System, "cli", cmd).await?;
+    println!("password of {who} changed");
+    Ok(())
+}
+
+/// Writes a consistent copy of the database.
+pub fn backup(config: Config, to: &Path) -> anyhow::Result<()> {
+    // The backup reads through SQLite, so it is safe beside a running server; it takes no
+    // lock on the data directory.
+    let store = match open_data_dir(&config) {
+        Ok((_lock, store)) => store,
+        Err(_) => orgdir_store::SqliteStore::open(&config.database_path())?,
+    };
+    store
+        .backup_to(to)
+        .with_context(|| format!("backup to {} failed", to.display()))?;
+    println!("backup written to {}", to.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("10001-19999").ok(), Some((10001, 19999)));
+        assert!(parse_range("5-1").is_err());
+        assert!(parse_range("x").is_err());
+    }
+}

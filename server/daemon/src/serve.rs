@@ -1,0 +1,220 @@
+//! `orgdir serve`: open the data directory, load the directory, start the LDAP, LDAPS and
+//! HTTP listeners, announce readiness, and run until SIGINT/SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use orgdir_directory::service::Directory;
+use orgdir_directory::world::{OsEntropy, SystemClock};
+use orgdir_ldap::Handler;
+use orgdir_store::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+
+/// Sets up tracing from `[log]`; `RUST_LOG` wins when set.
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log.format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Opens the data directory exclusively: creates it, takes the lock file, opens the store.
+pub fn open_data_dir(config: &Config) -> anyhow::Result<(std::fs::File, SqliteStore)> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+    let lock_path = config.data_dir.join("orgdir.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    lock.try_lock().map_err(|_| {
+        anyhow::anyhow!(
+            "another orgdir process is using {} (stop it first)",
+            config.data_dir.display()
+        )
+    })?;
+    let store = SqliteStore::open(&config.database_path())
+        .with_context(|| format!("cannot open database {}", config.database_path().display()))?;
+    Ok((lock, store))
+}
+
+/// Opens the directory service over the data directory.
+pub fn open_directory(config: &Config) -> anyhow::Result<(std::fs::File, Arc<Directory>)> {
+    let (lock, store) = open_data_dir(config)?;
+    let dir = Directory::open(
+        Arc::new(store),
+        config.directory(),
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+    )?;
+    Ok((lock, Arc::new(dir)))
+}
+
+async fn bind(addr: &str, what: &str) -> anyhow::Result<Option<TcpListener>> {
+    if addr.is_empty() {
+        return Ok(None);
+    }
+    let l = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen for {what} on {addr}"))?;
+    Ok(Some(l))
+}
+
+fn local(l: &Option<TcpListener>) -> Option<String> {
+    l.as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .map(|a| a.to_string())
+}
+
+/// Runs the server.
+pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (_lock, dir) = open_directory(&config)?;
+    if demo && orgdir_directory::demo::seed_demo(&dir).await? {
+        tracing::info!("created the demo enterprise 100001 (dc=example,dc=com)");
+    }
+    let (tx, rx) = watch::channel(false);
+
+    // TLS: configured files, or a generated private CA in <data_dir>/tls.
+    let tls_dir = config.data_dir.join("tls");
+    let (cert_path, key_path, ca_path) = if config.ldap.tls_cert.is_empty() {
+        let now = time::OffsetDateTime::now_utc();
+        let pki = orgdir_tls::ensure_self_signed(&tls_dir, &[], now)
+            .context("cannot create the self-signed TLS certificate")?;
+        (pki.cert, pki.key, Some(pki.ca_cert))
+    } else {
+        (
+            PathBuf::from(&config.ldap.tls_cert),
+            PathBuf::from(&config.ldap.tls_key),
+            None,
+        )
+    };
+    let cert = orgdir_tls::ReloadableCert::load(&cert_path, &key_path)?;
+    let acceptor = cert.acceptor()?;
+    let _reloader = orgdir_tls::spawn_reloader(
+        cert.clone(),
+        Duration::from_secs(config.ldap.tls_reload_seconds.max(1)),
+        rx.clone(),
+    );
+
+    let ldap_l = bind(&config.ldap.listen, "LDAP").await?;
+    let ldaps_l = bind(&config.ldap.ldaps_listen, "LDAPS").await?;
+    let http_l = bind(&config.http.listen, "HTTP").await?;
+    let addrs = (local(&ldap_l), local(&ldaps_l), local(&http_l));
+
+    let starttls = config.ldap.starttls.then(|| acceptor.clone());
+    let handler = Arc::new(Handler::new(
+        dir.clone(),
+        config.ldap_config(),
+        starttls.is_some(),
+    ));
+    let mut tasks = Vec::new();
+    if let Some(l) = ldap_l {
+        tasks.push(tokio::spawn(orgdir_ldap::server::serve(
+            l,
+            handler.clone(),
+            None,
+            starttls.clone(),
+            rx.clone(),
+        )));
+    }
+    if let Some(l) = ldaps_l {
+        let ldaps_handler = Arc::new(Handler::new(dir.clone(), config.ldap_config(), false));
+        tasks.push(tokio::spawn(orgdir_ldap::server::serve(
+            l,
+            ldaps_handler,
+            Some(acceptor.clone()),
+            None,
+            rx.clone(),
+        )));
+    }
+    if let Some(l) = http_l {
+        let app = orgdir_web::router(orgdir_web::AppState { dir: dir.clone() });
+        let mut rx_http = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx_http.changed().await;
+            };
+            if let Err(e) = axum::serve(l, app).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        }));
+    }
+
+    tracing::info!(
+        ldap = addrs.0.as_deref().unwrap_or("-"),
+        ldaps = addrs.1.as_deref().unwrap_or("-"),
+        http = addrs.2.as_deref().unwrap_or("-"),
+        enterprises = dir.catalog().enterprises.len(),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "orgdir is serving"
+    );
+    if let Some(path) = &ready_file {
+        write_ready_file(path, &addrs, ca_path.as_deref())?;
+    }
+
+    wait_for_shutdown().await;
+    tracing::info!("shutting down");
+    let _ = tx.send(true);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+    }
+    Ok(())
+}
+
+fn write_ready_file(
+    path: &Path,
+    addrs: &(Option<String>, Option<String>, Option<String>),
+    ca: Option<&Path>,
+) -> anyhow::Result<()> {
+    let ca = ca
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+        .map(|p| p.display().to_string());
+    let json = serde_json::json!({
+        "ldap": addrs.0,
+        "ldaps": addrs.1,
+        "http": addrs.2,
+        "ca_cert": ca,
+    });
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&json)?)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
