@@ -152,7 +152,10 @@ pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
             format!("service account {name}"),
         )
     } else {
-        (Command::SetSuperPassword { hash }, "the super password".to_string())
+        (
+            Command::SetSuperPassword { hash },
+            "the super password".to_string(),
+        )
     };
     dir.execute(a.enterprise, Actor::System, "cli", cmd).await?;
     println!("password of {who} changed");

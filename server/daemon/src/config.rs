@@ -198,13 +198,13 @@ impl Config {
                 overridden.push(name);
                 continue;
             }
-            let Some(section) = SECTIONS
-                .iter()
-                .find(|s| rest.starts_with(&format!("{s}_")))
-            else {
+            let Some(section) = SECTIONS.iter().find(|s| rest.starts_with(&format!("{s}_"))) else {
                 continue;
             };
-            let key = rest.get(section.len() + 1..).unwrap_or_default().to_string();
+            let key = rest
+                .get(section.len() + 1..)
+                .unwrap_or_default()
+                .to_string();
             let slot = table
                 .entry(section.to_string())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -236,7 +236,9 @@ impl Config {
             ("http.listen", &self.http.listen),
         ] {
             if !addr.is_empty() && addr.parse::<std::net::SocketAddr>().is_err() {
-                bail!("{key} = {addr:?} is not an address like 127.0.0.1:1389 (or \"\" to disable)");
+                bail!(
+                    "{key} = {addr:?} is not an address like 127.0.0.1:1389 (or \"\" to disable)"
+                );
             }
         }
         if self.ldap.tls_cert.is_empty() != self.ldap.tls_key.is_empty() {
@@ -350,7 +352,8 @@ mod tests {
                     assert!(text.contains(&format!("[{k}]")), "section [{k}] missing");
                     for key in section.keys() {
                         assert!(
-                            text.lines().any(|l| l.trim_start().starts_with(&format!("{key} ="))),
+                            text.lines()
+                                .any(|l| l.trim_start().starts_with(&format!("{key} ="))),
                             "key {k}.{key} is not documented in the example config"
                         );
                     }
@@ -391,7 +394,9 @@ mod tests {
             ("ORGDIR_LOG_FORMAT", "xml", "log.format"),
             ("ORGDIR_SECURITY_ARGON2_MEMORY_KIB", "1", "argon2"),
         ] {
-            let err = Config::load(None, env(&[(k, v)])).err().map(|e| format!("{e:#}"));
+            let err = Config::load(None, env(&[(k, v)]))
+                .err()
+                .map(|e| format!("{e:#}"));
             assert!(
                 err.as_deref().is_some_and(|e| e.contains(want)),
                 "{k}={v}: {err:?}"

@@ -28,16 +28,56 @@ pub const DEMO_SUPER_PASSWORD: &str = "Admin-Passw0rd-1";
 pub const DEMO_READER_PASSWORD: &str = "Reader-Passw0rd";
 
 const NAMES: [(&str, &str); 50] = [
-    ("Zhang", "Wei"), ("Li", "Na"), ("Wang", "Qiang"), ("Liu", "Yang"), ("Chen", "Jing"),
-    ("Yang", "Min"), ("Huang", "Lei"), ("Zhao", "Jun"), ("Wu", "Xia"), ("Zhou", "Tao"),
-    ("Xu", "Fang"), ("Sun", "Hui"), ("Ma", "Chao"), ("Zhu", "Yan"), ("Hu", "Bin"),
-    ("Guo", "Ling"), ("He", "Ping"), ("Gao", "Xin"), ("Lin", "Hong"), ("Luo", "Dan"),
-    ("Zheng", "Kai"), ("Liang", "Yu"), ("Xie", "Ning"), ("Song", "Jie"), ("Tang", "Li"),
-    ("Han", "Mei"), ("Feng", "Gang"), ("Deng", "Ying"), ("Cao", "Peng"), ("Peng", "Rui"),
-    ("Zeng", "Hao"), ("Xiao", "Lan"), ("Tian", "Bo"), ("Dong", "Qing"), ("Pan", "Yi"),
-    ("Yuan", "Feng"), ("Cai", "Jia"), ("Jiang", "Ming"), ("Yu", "Hua"), ("Zhao", "Lei"),
-    ("Du", "Juan"), ("Ye", "Shan"), ("Cheng", "Long"), ("Wei", "Xue"), ("Su", "Ting"),
-    ("Lu", "Yun"), ("Ding", "Wen"), ("Ren", "Zhen"), ("Chen", "Jie"), ("Wang", "Fang"),
+    ("Zhang", "Wei"),
+    ("Li", "Na"),
+    ("Wang", "Qiang"),
+    ("Liu", "Yang"),
+    ("Chen", "Jing"),
+    ("Yang", "Min"),
+    ("Huang", "Lei"),
+    ("Zhao", "Jun"),
+    ("Wu", "Xia"),
+    ("Zhou", "Tao"),
+    ("Xu", "Fang"),
+    ("Sun", "Hui"),
+    ("Ma", "Chao"),
+    ("Zhu", "Yan"),
+    ("Hu", "Bin"),
+    ("Guo", "Ling"),
+    ("He", "Ping"),
+    ("Gao", "Xin"),
+    ("Lin", "Hong"),
+    ("Luo", "Dan"),
+    ("Zheng", "Kai"),
+    ("Liang", "Yu"),
+    ("Xie", "Ning"),
+    ("Song", "Jie"),
+    ("Tang", "Li"),
+    ("Han", "Mei"),
+    ("Feng", "Gang"),
+    ("Deng", "Ying"),
+    ("Cao", "Peng"),
+    ("Peng", "Rui"),
+    ("Zeng", "Hao"),
+    ("Xiao", "Lan"),
+    ("Tian", "Bo"),
+    ("Dong", "Qing"),
+    ("Pan", "Yi"),
+    ("Yuan", "Feng"),
+    ("Cai", "Jia"),
+    ("Jiang", "Ming"),
+    ("Yu", "Hua"),
+    ("Zhao", "Lei"),
+    ("Du", "Juan"),
+    ("Ye", "Shan"),
+    ("Cheng", "Long"),
+    ("Wei", "Xue"),
+    ("Su", "Ting"),
+    ("Lu", "Yun"),
+    ("Ding", "Wen"),
+    ("Ren", "Zhen"),
+    ("Chen", "Jie"),
+    ("Wang", "Fang"),
 ];
 
 /// Creates the demo enterprise if the directory holds none with its number. Returns whether
@@ -132,10 +172,16 @@ pub async fn seed_demo(dir: &Directory) -> Result<bool> {
         let title = match account {
             10049 => "Chief Executive Officer",
             10002 => "IT Manager",
-            _ => ["Engineer", "Senior Engineer", "Account Manager", "Accountant", "Analyst"]
-                .get(i % 5)
-                .copied()
-                .unwrap_or("Engineer"),
+            _ => [
+                "Engineer",
+                "Senior Engineer",
+                "Account Manager",
+                "Accountant",
+                "Analyst",
+            ]
+            .get(i % 5)
+            .copied()
+            .unwrap_or("Engineer"),
         };
         cmds.push(Command::AddMember(Box::new(NewMember {
             account: Some(account.to_string()),

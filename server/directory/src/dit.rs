@@ -33,8 +33,8 @@ pub const ADMIN_RDN: &str = "cn=admin";
 
 /// Formats a timestamp as LDAP GeneralizedTime (`YYYYMMDDHHMMSSZ`).
 pub fn generalized_time(t: Timestamp) -> String {
-    let dt = time::OffsetDateTime::from_unix_timestamp(t)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let dt =
+        time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}Z",
         dt.year(),
@@ -118,8 +118,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                 stack.push(Step::Leave(id));
                 // Children pushed in reverse so they pop in order: orgs, then members, then
                 // (for the root) the system containers, which are added after the walk.
-                let members: Vec<&Member> =
-                    org_members.get(&org.id).cloned().unwrap_or_default();
+                let members: Vec<&Member> = org_members.get(&org.id).cloned().unwrap_or_default();
                 let orgs: Vec<&Org> = child_orgs.get(&org.id).cloned().unwrap_or_default();
                 for o in orgs.iter().rev() {
                     let child_dn = format!("ou={},{}", escape_value(&o.name), dn);
@@ -165,7 +164,12 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
         GROUPS_RDN,
         groups
             .iter()
-            .map(|g| (EntryKind::Group(g.id), format!("cn={}", escape_value(&g.name))))
+            .map(|g| {
+                (
+                    EntryKind::Group(g.id),
+                    format!("cn={}", escape_value(&g.name)),
+                )
+            })
             .collect(),
     );
     container(
@@ -173,7 +177,12 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
         state
             .roles
             .values()
-            .map(|r| (EntryKind::Role(r.id), format!("cn={}", escape_value(&role_key(r)))))
+            .map(|r| {
+                (
+                    EntryKind::Role(r.id),
+                    format!("cn={}", escape_value(&role_key(r))),
+                )
+            })
             .collect(),
     );
     let mut services: Vec<&ServiceAccount> = state.services.values().collect();
@@ -182,7 +191,12 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
         SERVICES_RDN,
         services
             .iter()
-            .map(|s| (EntryKind::Service(s.id), format!("cn={}", escape_value(&s.name))))
+            .map(|s| {
+                (
+                    EntryKind::Service(s.id),
+                    format!("cn={}", escape_value(&s.name)),
+                )
+            })
             .collect(),
     );
     if let Some(e) = ends.get_mut(0) {
@@ -252,7 +266,10 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                             }
                         }
                         if first_attr.as_deref() == Some("dc") {
-                            attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "organization", "dcObject"])));
+                            attrs.push((
+                                *ids::OBJECT_CLASS,
+                                ocs(&["top", "organization", "dcObject"]),
+                            ));
                             if let Some(a) = first {
                                 attrs.push((*ids::DC, s(&a.value)));
                             }
@@ -271,30 +288,57 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                         } else {
                             "organization"
                         };
-                        (ent.uuid, ent.created_at, org.map(|o| o.modified_at).unwrap_or(ent.modified_at), structural, false)
+                        (
+                            ent.uuid,
+                            ent.created_at,
+                            org.map(|o| o.modified_at).unwrap_or(ent.modified_at),
+                            structural,
+                            false,
+                        )
                     } else {
                         attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "organizationalUnit"])));
                         attrs.push((*ids::OU, s(name)));
-                        let o = org.map(|o| (o.uuid, o.created_at, o.modified_at)).unwrap_or_default();
+                        let o = org
+                            .map(|o| (o.uuid, o.created_at, o.modified_at))
+                            .unwrap_or_default();
                         (o.0, o.1, o.2, "organizationalUnit", false)
                     }
                 }
                 EntryKind::Member(mid) => match state.members.get(&mid) {
                     Some(m) => {
-                        member_attrs(&mut attrs, state, m, member_of.remove(&m.id).unwrap_or_default(), role_entry.get(&m.role).copied());
-                        (m.uuid, m.created_at, m.modified_at, "inetOrgPerson", m.hidden)
+                        member_attrs(
+                            &mut attrs,
+                            state,
+                            m,
+                            member_of.remove(&m.id).unwrap_or_default(),
+                            role_entry.get(&m.role).copied(),
+                        );
+                        (
+                            m.uuid,
+                            m.created_at,
+                            m.modified_at,
+                            "inetOrgPerson",
+                            m.hidden,
+                        )
                     }
                     None => ([0; 16], 0, 0, "inetOrgPerson", false),
                 },
                 EntryKind::Group(gid) => match state.groups.get(&gid) {
                     Some(g) => {
-                        attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "groupOfNames", "posixGroup"])));
+                        attrs.push((
+                            *ids::OBJECT_CLASS,
+                            ocs(&["top", "groupOfNames", "posixGroup"]),
+                        ));
                         attrs.push((*ids::CN, s(&g.name)));
                         if let Some(d) = &g.description {
                             attrs.push((*ids::DESCRIPTION, s(d)));
                         }
                         attrs.push((*ids::GID_NUMBER, s(&g.gid_number.to_string())));
-                        let mut refs: Vec<EntryId> = g.members.iter().filter_map(|m| member_entry.get(m).copied()).collect();
+                        let mut refs: Vec<EntryId> = g
+                            .members
+                            .iter()
+                            .filter_map(|m| member_entry.get(m).copied())
+                            .collect();
                         refs.sort_unstable();
                         attrs.push((*ids::MEMBER, Values::Refs(refs.clone())));
                         attrs.push((*ids::MEMBER_UID, Values::Uids(refs)));
@@ -307,24 +351,42 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                         attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "groupOfNames"])));
                         attrs.push((*ids::CN, s(&role_key(r))));
                         attrs.push((*ids::DESCRIPTION, s(&r.name)));
-                        attrs.push((*ids::MEMBER, Values::Refs(role_members.remove(&rid).unwrap_or_default())));
+                        attrs.push((
+                            *ids::MEMBER,
+                            Values::Refs(role_members.remove(&rid).unwrap_or_default()),
+                        ));
                         (r.uuid, r.created_at, r.modified_at, "groupOfNames", false)
                     }
                     None => ([0; 16], 0, 0, "groupOfNames", false),
                 },
                 EntryKind::Service(sid) => match state.services.get(&sid) {
                     Some(sv) => {
-                        attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "applicationProcess", "simpleSecurityObject"])));
+                        attrs.push((
+                            *ids::OBJECT_CLASS,
+                            ocs(&["top", "applicationProcess", "simpleSecurityObject"]),
+                        ));
                         attrs.push((*ids::CN, s(&sv.name)));
                         if let Some(d) = &sv.description {
                             attrs.push((*ids::DESCRIPTION, s(d)));
                         }
-                        (sv.uuid, sv.created_at, sv.modified_at, "applicationProcess", false)
+                        (
+                            sv.uuid,
+                            sv.created_at,
+                            sv.modified_at,
+                            "applicationProcess",
+                            false,
+                        )
                     }
                     None => ([0; 16], 0, 0, "applicationProcess", false),
                 },
                 EntryKind::Container => {
-                    let cn = slot.dn.split(',').next().and_then(|r| r.get(3..)).unwrap_or_default().to_string();
+                    let cn = slot
+                        .dn
+                        .split(',')
+                        .next()
+                        .and_then(|r| r.get(3..))
+                        .unwrap_or_default()
+                        .to_string();
                     attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "orgdirContainer"])));
                     attrs.push((*ids::CN, Values::Str(vec![cn.clone()])));
                     // Stable UUID per container: derived from the enterprise UUID and the name.
@@ -343,7 +405,9 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
             attrs.push((*ids::MODIFY_TIMESTAMP, s(&generalized_time(modified))));
             attrs.push((*ids::ENTRY_DN, s(&slot.dn)));
             attrs.push((*ids::SUBSCHEMA_SUBENTRY, s(SUBSCHEMA_DN)));
-            let ndn = Dn::parse(&slot.dn).map(|d| d.normalized()).unwrap_or_default();
+            let ndn = Dn::parse(&slot.dn)
+                .map(|d| d.normalized())
+                .unwrap_or_default();
             Entry {
                 dn: slot.dn,
                 ndn,
@@ -368,10 +432,17 @@ fn member_attrs(
     attrs.push((
         *ids::OBJECT_CLASS,
         Values::Str(
-            ["top", "person", "organizationalPerson", "inetOrgPerson", "posixAccount", "orgdirMember"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            [
+                "top",
+                "person",
+                "organizationalPerson",
+                "inetOrgPerson",
+                "posixAccount",
+                "orgdirMember",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         ),
     ));
     attrs.push((*ids::UID, s(&m.account)));
@@ -396,7 +467,11 @@ fn member_attrs(
     attrs.push((*ids::HOME_DIRECTORY, s(&m.home_directory)));
     attrs.push((*ids::LOGIN_SHELL, s(&m.login_shell)));
     // gecos is IA5: use the name when it is ASCII, else the account.
-    let gecos = if m.name.is_ascii() { &m.name } else { &m.account };
+    let gecos = if m.name.is_ascii() {
+        &m.name
+    } else {
+        &m.account
+    };
     attrs.push((*ids::GECOS, s(gecos)));
     if let Some(r) = role {
         member_of.push(r);

@@ -62,12 +62,16 @@ impl Rule {
     pub fn resolve(name: &str) -> Rule {
         let n = name.to_ascii_lowercase();
         match n.as_str() {
-            "2.5.13.2" | "caseignorematch" | "1.3.6.1.4.1.1466.109.114.2"
+            "2.5.13.2"
+            | "caseignorematch"
+            | "1.3.6.1.4.1.1466.109.114.2"
             | "caseignoreia5match" => Rule::Matching(Matching::CaseIgnore),
-            "2.5.13.5" | "caseexactmatch" | "1.3.6.1.4.1.1466.109.114.1"
-            | "caseexactia5match" | "2.5.13.17" | "octetstringmatch" => {
-                Rule::Matching(Matching::CaseExact)
-            }
+            "2.5.13.5"
+            | "caseexactmatch"
+            | "1.3.6.1.4.1.1466.109.114.1"
+            | "caseexactia5match"
+            | "2.5.13.17"
+            | "octetstringmatch" => Rule::Matching(Matching::CaseExact),
             "2.5.13.1" | "distinguishednamematch" => Rule::Matching(Matching::Dn),
             "2.5.13.14" | "integermatch" => Rule::Matching(Matching::Integer),
             "2.5.13.0" | "objectidentifiermatch" => Rule::Matching(Matching::Oid),
@@ -215,14 +219,13 @@ impl Eval<'_> {
                 let m = schema::attr(*a).matching;
                 if matches!(m, Matching::CaseIgnore | Matching::CaseExact) {
                     let squash = |s: &str| -> String {
-                        normalize_value(s).chars().filter(|c| !c.is_whitespace()).collect()
+                        normalize_value(s)
+                            .chars()
+                            .filter(|c| !c.is_whitespace())
+                            .collect()
                     };
                     let want = squash(v);
-                    Tri::from_bool(
-                        self.values(id, entry, *a)
-                            .iter()
-                            .any(|x| squash(x) == want),
-                    )
+                    Tri::from_bool(self.values(id, entry, *a).iter().any(|x| squash(x) == want))
                 } else {
                     self.equality(id, entry, *a, v, None)
                 }
@@ -245,7 +248,9 @@ impl Eval<'_> {
                         .any(|x| substring_match(&ns(x), &pattern)),
                 )
             }
-            Filter::GreaterOrEqual(FilterAttr::Known(a), v) => self.ordering(id, entry, *a, v, true),
+            Filter::GreaterOrEqual(FilterAttr::Known(a), v) => {
+                self.ordering(id, entry, *a, v, true)
+            }
             Filter::LessOrEqual(FilterAttr::Known(a), v) => self.ordering(id, entry, *a, v, false),
             Filter::Extensible {
                 rule,
@@ -288,9 +293,12 @@ impl Eval<'_> {
                 let Ok(want) = v.trim().parse::<i64>() else {
                     return Tri::Undefined;
                 };
-                Tri::from_bool(values.iter().filter_map(|x| x.parse::<i64>().ok()).any(
-                    |x| if ge { x >= want } else { x <= want },
-                ))
+                Tri::from_bool(
+                    values
+                        .iter()
+                        .filter_map(|x| x.parse::<i64>().ok())
+                        .any(|x| if ge { x >= want } else { x <= want }),
+                )
             }
             Matching::Time => {
                 let Some(want) = normalize_time(v) else {
@@ -341,13 +349,18 @@ impl Eval<'_> {
                     let Ok(mask) = value.trim().parse::<i64>() else {
                         return Tri::Undefined;
                     };
-                    Tri::from_bool(values.iter().filter_map(|x| x.parse::<i64>().ok()).any(|x| {
-                        if rule == Some(Rule::BitAnd) {
-                            x & mask == mask
-                        } else {
-                            x & mask != 0
-                        }
-                    }))
+                    Tri::from_bool(
+                        values
+                            .iter()
+                            .filter_map(|x| x.parse::<i64>().ok())
+                            .any(|x| {
+                                if rule == Some(Rule::BitAnd) {
+                                    x & mask == mask
+                                } else {
+                                    x & mask != 0
+                                }
+                            }),
+                    )
                 }
                 Some(Rule::Unknown) => Tri::Undefined,
                 Some(Rule::Matching(m)) => match assertion_key(m, value) {
@@ -424,10 +437,14 @@ impl Eval<'_> {
             Filter::Equality(FilterAttr::Unknown, _) => Some(Vec::new()),
             Filter::Substrings(FilterAttr::Known(a), s) => {
                 let at = schema::attr(*a);
-                if !at.indexed || !matches!(at.matching, Matching::CaseIgnore | Matching::Telephone) {
+                if !at.indexed || !matches!(at.matching, Matching::CaseIgnore | Matching::Telephone)
+                {
                     return None;
                 }
-                let prefix = s.initial.as_deref().map(|p| normalize_sub(at.matching, p))?;
+                let prefix = s
+                    .initial
+                    .as_deref()
+                    .map(|p| normalize_sub(at.matching, p))?;
                 self.snap.prefix_postings(*a, &prefix)
             }
             Filter::And(fs) => {
@@ -498,7 +515,11 @@ fn assertion_key(m: Matching, v: &str) -> Option<String> {
 /// Normalized key of a stored value.
 fn value_key(m: Matching, _attr: AttrId, v: &str) -> String {
     match m {
-        Matching::Integer => v.trim().parse::<i64>().map(|n| n.to_string()).unwrap_or_default(),
+        Matching::Integer => v
+            .trim()
+            .parse::<i64>()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         Matching::Oid => normalize_value(schema::object_class_name(v).unwrap_or(v)),
         _ => normalize(m, v),
     }
@@ -514,7 +535,10 @@ fn normalize_sub(m: Matching, v: &str) -> String {
             }
             s
         }
-        Matching::Telephone => v.chars().filter(|c| !c.is_whitespace() && *c != '-').collect(),
+        Matching::Telephone => v
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect(),
         _ => v.to_string(),
     }
 }
@@ -562,7 +586,8 @@ pub fn normalize_time(v: &str) -> Option<String> {
     let hour: u8 = full.get(8..10)?.parse().ok()?;
     let minute: u8 = full.get(10..12)?.parse().ok()?;
     let second: u8 = full.get(12..14)?.parse().ok()?;
-    let date = time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
+    let date =
+        time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()?;
     let t = time::Time::from_hms(hour, minute, second.min(59)).ok()?;
     let mut dt = time::PrimitiveDateTime::new(date, t).assume_utc();
     if rest == "Z" {
@@ -605,9 +630,18 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(normalize_time("20261125162500Z").as_deref(), Some("20261125162500Z"));
-        assert_eq!(normalize_time("2026112516Z").as_deref(), Some("20261125160000Z"));
-        assert_eq!(normalize_time("20261125162500.5+0800").as_deref(), Some("20261125082500Z"));
+        assert_eq!(
+            normalize_time("20261125162500Z").as_deref(),
+            Some("20261125162500Z")
+        );
+        assert_eq!(
+            normalize_time("2026112516Z").as_deref(),
+            Some("20261125160000Z")
+        );
+        assert_eq!(
+            normalize_time("20261125162500.5+0800").as_deref(),
+            Some("20261125082500Z")
+        );
         assert_eq!(normalize_time("yesterday"), None);
     }
 }

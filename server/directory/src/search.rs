@@ -144,7 +144,11 @@ pub fn search(
                 }
             }
             _ => {
-                let start = if spec.scope == Scope::Children { base + 1 } else { base };
+                let start = if spec.scope == Scope::Children {
+                    base + 1
+                } else {
+                    base
+                };
                 for (n, id) in (start..end).enumerate() {
                     check_deadline(n, &out)?;
                     if !test(id, &mut out) {

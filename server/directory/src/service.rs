@@ -305,11 +305,9 @@ impl Directory {
         let naming_context = if new.naming_context.trim().is_empty() {
             format!("o={}", new.number)
         } else {
-            let dn = Dn::parse(&new.naming_context).map_err(|e| {
-                RuleError::Invalid {
-                    field: "naming_context",
-                    reason: e.to_string(),
-                }
+            let dn = Dn::parse(&new.naming_context).map_err(|e| RuleError::Invalid {
+                field: "naming_context",
+                reason: e.to_string(),
             })?;
             if dn.is_root() {
                 return Err(RuleError::Invalid {
@@ -386,7 +384,9 @@ impl Directory {
         source: &str,
         cmd: Command,
     ) -> Result<Outcome> {
-        let mut outs = self.execute_batch(enterprise, actor, source, vec![cmd]).await?;
+        let mut outs = self
+            .execute_batch(enterprise, actor, source, vec![cmd])
+            .await?;
         Ok(outs.pop().unwrap_or_default())
     }
 
@@ -453,7 +453,9 @@ impl Directory {
         self.publish(new_snap);
         if touched_credentials {
             // A password change or disable ends any lockout bookkeeping for that identity.
-            self.failures.lock().retain(|k, _| !k.starts_with(&format!("{enterprise}:")));
+            self.failures
+                .lock()
+                .retain(|k, _| !k.starts_with(&format!("{enterprise}:")));
         }
         Ok(outcomes)
     }
@@ -609,7 +611,12 @@ impl Directory {
 
     /// Verifies a simple bind. Every failure costs a password-hash check, whatever the
     /// reason, and looks the same to the caller.
-    pub async fn bind(&self, name: &str, password: &[u8], source: &str) -> std::result::Result<Principal, BindError> {
+    pub async fn bind(
+        &self,
+        name: &str,
+        password: &[u8],
+        source: &str,
+    ) -> std::result::Result<Principal, BindError> {
         let now = self.clock.now();
         let target = self.resolve_bind_name(name);
         let key = Self::lockout_key(target.as_ref(), name);
@@ -692,7 +699,9 @@ impl Directory {
         let hash = match p.kind {
             PrincipalKind::Admin => snap.state.enterprise.super_password.clone(),
             PrincipalKind::Member(m) => snap.state.members.get(&m).and_then(|m| m.password.clone()),
-            PrincipalKind::Service(s) => snap.state.services.get(&s).and_then(|s| s.password.clone()),
+            PrincipalKind::Service(s) => {
+                snap.state.services.get(&s).and_then(|s| s.password.clone())
+            }
         };
         let hasher = self.hasher.clone();
         let pw = password.to_vec();
@@ -718,7 +727,12 @@ impl Directory {
         self.entropy.fill(&mut buf);
         let mut pw: String = buf
             .iter()
-            .map(|b| ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'x') as char)
+            .map(|b| {
+                ALPHABET
+                    .get(usize::from(*b) % ALPHABET.len())
+                    .copied()
+                    .unwrap_or(b'x') as char
+            })
             .collect();
         pw.push_str("-7");
         pw
@@ -754,7 +768,9 @@ pub fn check_password_policy(password: &str, min_len: usize) -> Result<()> {
         )));
     }
     if n > 256 {
-        return Err(DirError::WeakPassword("must be at most 256 characters".into()));
+        return Err(DirError::WeakPassword(
+            "must be at most 256 characters".into(),
+        ));
     }
     let classes = [
         password.chars().any(|c| c.is_lowercase()),
@@ -815,20 +831,40 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
             .unwrap_or_else(|| format!("#{}", id.0))
     };
     let (a, t) = match cmd {
-        Command::CreateOrg { parent, name } => ("org.create", format!("{name} under {}", org(parent))),
+        Command::CreateOrg { parent, name } => {
+            ("org.create", format!("{name} under {}", org(parent)))
+        }
         Command::RenameOrg { org: o, name } => ("org.rename", format!("{} -> {name}", org(o))),
-        Command::MoveOrg { org: o, parent } => ("org.move", format!("{} -> {}", org(o), org(parent))),
+        Command::MoveOrg { org: o, parent } => {
+            ("org.move", format!("{} -> {}", org(o), org(parent)))
+        }
         Command::DeleteOrg { org: o } => ("org.delete", org(o)),
-        Command::AddMember(n) => ("member.add", n.account.clone().unwrap_or_else(|| n.name.clone())),
+        Command::AddMember(n) => (
+            "member.add",
+            n.account.clone().unwrap_or_else(|| n.name.clone()),
+        ),
         Command::UpdateMember { member: m, .. } => ("member.update", member(m)),
-        Command::MoveMember { member: m, org: o } => ("member.move", format!("{} -> {}", member(m), org(o))),
+        Command::MoveMember { member: m, org: o } => {
+            ("member.move", format!("{} -> {}", member(m), org(o)))
+        }
         Command::SetMemberRole { member: m, .. } => ("member.role", member(m)),
-        Command::SetMemberDisabled { member: m, disabled } => (
-            if *disabled { "member.disable" } else { "member.enable" },
+        Command::SetMemberDisabled {
+            member: m,
+            disabled,
+        } => (
+            if *disabled {
+                "member.disable"
+            } else {
+                "member.enable"
+            },
             member(m),
         ),
         Command::SetMemberHidden { member: m, hidden } => (
-            if *hidden { "member.hide" } else { "member.unhide" },
+            if *hidden {
+                "member.hide"
+            } else {
+                "member.unhide"
+            },
             member(m),
         ),
         Command::SetMemberPassword { member: m, .. } => ("member.password", member(m)),

@@ -148,7 +148,9 @@ impl Snapshot {
                     }
                     Values::Uids(rs) => {
                         for r in rs {
-                            if let Some(EntryKind::Member(m)) = entries.get(*r as usize).map(|t| t.kind) {
+                            if let Some(EntryKind::Member(m)) =
+                                entries.get(*r as usize).map(|t| t.kind)
+                            {
                                 if let Some(mm) = state.members.get(&m) {
                                     slot.entry(mm.account.clone()).or_default().push(id);
                                 }

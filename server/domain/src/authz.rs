@@ -94,7 +94,9 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
         for o in orgs {
             match o {
                 Some(o) if in_scope(*o) => {}
-                Some(_) => return Err(Denied("the target is outside your management scope".into())),
+                Some(_) => {
+                    return Err(Denied("the target is outside your management scope".into()));
+                }
                 None => return Err(Denied("the target does not exist".into())),
             }
         }
@@ -109,7 +111,10 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             require(Permission::ManageOrgTree, &[Some(*org), Some(*parent)])
         }
         Command::AddMember(new) => {
-            require(Permission::ManageMembers, &[Some(new.org.unwrap_or_else(|| state.root()))])?;
+            require(
+                Permission::ManageMembers,
+                &[Some(new.org.unwrap_or_else(|| state.root()))],
+            )?;
             for o in &new.scope {
                 require(Permission::ManageMembers, &[Some(*o)])?;
             }
@@ -144,8 +149,12 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
         | Command::DeleteGroup { .. } => require(Permission::ManageGroups, &[]),
         Command::CreateService(_)
         | Command::SetServicePassword { .. }
-        | Command::DeleteService { .. } => deny("only the enterprise administrator manages service accounts"),
-        Command::SetSuperPassword { .. } => deny("only the enterprise administrator sets the super password"),
+        | Command::DeleteService { .. } => {
+            deny("only the enterprise administrator manages service accounts")
+        }
+        Command::SetSuperPassword { .. } => {
+            deny("only the enterprise administrator sets the super password")
+        }
     }
 }
 
@@ -167,6 +176,8 @@ fn check_role_grant(state: &EnterpriseState, actor: Actor, role: RoleId) -> Resu
     if theirs.is_subset(&mine) {
         Ok(())
     } else {
-        Err(Denied("you cannot grant a role with permissions you do not hold".into()))
+        Err(Denied(
+            "you cannot grant a role with permissions you do not hold".into(),
+        ))
     }
 }

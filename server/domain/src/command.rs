@@ -397,7 +397,9 @@ pub fn apply(
                 m.surname = validate::person_name("surname", &v)?;
             }
             if let Some(v) = p.given_name {
-                m.given_name = v.map(|v| validate::person_name("given_name", &v)).transpose()?;
+                m.given_name = v
+                    .map(|v| validate::person_name("given_name", &v))
+                    .transpose()?;
             }
             if let Some(v) = p.mobile {
                 m.mobile = v.map(|v| validate::mobile(&v)).transpose()?;
@@ -425,7 +427,10 @@ pub fn apply(
             m.modified_at = now;
             put_member(state, &mut out, m);
         }
-        Command::MoveMember { member, org: target } => {
+        Command::MoveMember {
+            member,
+            org: target,
+        } => {
             let mut m = member_rec(state, member)?.clone();
             org(state, target)?;
             if m.org != target {
@@ -558,7 +563,9 @@ pub fn apply(
                 .values()
                 .any(|s| s.name.eq_ignore_ascii_case(&name))
             {
-                return Err(RuleError::AlreadyExists(format!("service account {name:?}")));
+                return Err(RuleError::AlreadyExists(format!(
+                    "service account {name:?}"
+                )));
             }
             for o in &new.scope {
                 org(state, *o)?;
@@ -592,7 +599,10 @@ pub fn apply(
         }
         Command::DeleteService { service } => {
             if state.services.remove(&service).is_none() {
-                return Err(RuleError::NotFound(format!("service account {}", service.0)));
+                return Err(RuleError::NotFound(format!(
+                    "service account {}",
+                    service.0
+                )));
             }
             out.changes.push(Change::DeleteService(service));
         }
@@ -653,7 +663,8 @@ fn check_org_slot(
     }
     let is_root = state.orgs.get(&parent).is_some_and(|o| o.parent.is_none());
     let max = state.enterprise.limits.max_root_orgs;
-    let already_child = moving.is_some_and(|m| state.orgs.get(&m).and_then(|o| o.parent) == Some(parent));
+    let already_child =
+        moving.is_some_and(|m| state.orgs.get(&m).and_then(|o| o.parent) == Some(parent));
     if is_root && !already_child && siblings.len() as u64 >= u64::from(max) {
         return Err(RuleError::Limit {
             limit: "max_root_orgs",
@@ -765,10 +776,7 @@ fn new_member(
         return Err(RuleError::Limit {
             limit: "seats",
             max: seats.into(),
-            what: format!(
-                "the enterprise already has {} members",
-                state.members.len()
-            ),
+            what: format!("the enterprise already has {} members", state.members.len()),
         });
     }
     let org_id = new.org.unwrap_or_else(|| state.root());

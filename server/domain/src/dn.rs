@@ -346,8 +346,14 @@ mod tests {
     #[test]
     fn parse_normalize_and_display() {
         let cases = [
-            ("uid=10001,ou=R&D,dc=example,dc=com", "uid=10001,ou=r&d,dc=example,dc=com"),
-            ("UID=Ab , OU = Sales ,DC=Example", "uid=ab,ou=sales,dc=example"),
+            (
+                "uid=10001,ou=R&D,dc=example,dc=com",
+                "uid=10001,ou=r&d,dc=example,dc=com",
+            ),
+            (
+                "UID=Ab , OU = Sales ,DC=Example",
+                "uid=ab,ou=sales,dc=example",
+            ),
             ("cn=Smith\\, John,dc=x", "cn=smith\\, john,dc=x"),
             ("cn=a\\2Cb,dc=x", "cn=a\\,b,dc=x"),
             ("ou=研发部,dc=example,dc=com", "ou=研发部,dc=example,dc=com"),
@@ -364,7 +370,15 @@ mod tests {
 
     #[test]
     fn rejects_bad_dns() {
-        for bad in ["foo", "=x", "cn=a,b", "cn=a\\", "cn=a\\zz", "c n=a", "cn=a\\ff\\fe"] {
+        for bad in [
+            "foo",
+            "=x",
+            "cn=a,b",
+            "cn=a\\",
+            "cn=a\\zz",
+            "c n=a",
+            "cn=a\\ff\\fe",
+        ] {
             assert!(Dn::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
@@ -382,7 +396,9 @@ mod tests {
         assert!(!base.is_within(&m));
         assert!(m.is_within(&Dn::root()));
         assert_eq!(m.parent().parent(), base);
-        assert_eq!(base.child("ou", "x,y").to_string(), "ou=x\\,y,dc=Example,dc=com");
+        assert_eq!(
+            base.child("ou", "x,y").to_string(),
+            "ou=x\\,y,dc=Example,dc=com"
+        );
     }
 }
-

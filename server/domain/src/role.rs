@@ -96,7 +96,11 @@ pub fn builtin_roles() -> Vec<(BuiltinRole, &'static str, BTreeSet<Permission>)>
         .into_iter()
         .collect();
     vec![
-        (BuiltinRole::EnterpriseAdmin, "Enterprise administrator", all),
+        (
+            BuiltinRole::EnterpriseAdmin,
+            "Enterprise administrator",
+            all,
+        ),
         (BuiltinRole::SystemAdmin, "System administrator", system),
         (BuiltinRole::InfoAdmin, "Information administrator", info),
         (BuiltinRole::Member, "Member", BTreeSet::new()),

@@ -5,7 +5,10 @@ use crate::error::RuleError;
 
 fn no_control(field: &'static str, v: &str) -> Result<(), RuleError> {
     if v.chars().any(char::is_control) {
-        return Err(RuleError::invalid(field, "control characters are not allowed"));
+        return Err(RuleError::invalid(
+            field,
+            "control characters are not allowed",
+        ));
     }
     Ok(())
 }
@@ -17,7 +20,10 @@ pub fn text(field: &'static str, v: &str, max: usize) -> Result<String, RuleErro
         return Err(RuleError::invalid(field, "must not be empty"));
     }
     if v.chars().count() > max {
-        return Err(RuleError::invalid(field, format!("longer than {max} characters")));
+        return Err(RuleError::invalid(
+            field,
+            format!("longer than {max} characters"),
+        ));
     }
     no_control(field, v)?;
     Ok(v.to_string())
@@ -37,8 +43,13 @@ pub fn person_name(field: &'static str, v: &str) -> Result<String, RuleError> {
 /// at the ends, no DN specials.
 pub fn group_name(v: &str) -> Result<String, RuleError> {
     let v = text("name", v, 64)?;
-    if v.chars().any(|c| matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' | '#')) {
-        return Err(RuleError::invalid("name", "must not contain , + \" \\ < > ; = #"));
+    if v.chars()
+        .any(|c| matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=' | '#'))
+    {
+        return Err(RuleError::invalid(
+            "name",
+            "must not contain , + \" \\ < > ; = #",
+        ));
     }
     Ok(v)
 }
@@ -69,9 +80,9 @@ pub fn mobile(v: &str) -> Result<String, RuleError> {
     let digits = v.chars().filter(char::is_ascii_digit).count();
     let ok = v.len() <= 20
         && digits >= 3
-        && v.chars().enumerate().all(|(i, c)| {
-            c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+')
-        });
+        && v.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (i == 0 && c == '+'));
     if !ok {
         return Err(RuleError::invalid(
             "mobile",
@@ -94,7 +105,10 @@ pub fn email(v: &str) -> Result<String, RuleError> {
                 && !domain.contains('@')
         });
     if !valid {
-        return Err(RuleError::invalid("email", format!("{v:?} is not a mail address")));
+        return Err(RuleError::invalid(
+            "email",
+            format!("{v:?} is not a mail address"),
+        ));
     }
     Ok(v.to_string())
 }

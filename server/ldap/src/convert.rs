@@ -54,7 +54,9 @@ fn go(
                 .map(|f| go(f, depth + 1, max_depth, budget, max_elements))
                 .collect::<Result<_, _>>()?,
         ),
-        LdapFilter::Not(f) => Filter::Not(Box::new(go(f, depth + 1, max_depth, budget, max_elements)?)),
+        LdapFilter::Not(f) => {
+            Filter::Not(Box::new(go(f, depth + 1, max_depth, budget, max_elements)?))
+        }
         LdapFilter::Equality(a, v) => Filter::Equality(attr(a), v.clone()),
         LdapFilter::Substring(a, s) => Filter::Substrings(
             attr(a),
@@ -97,9 +99,15 @@ mod tests {
     #[test]
     fn bounds() {
         assert!(convert(&nest(32), 32, 512).is_ok());
-        assert_eq!(convert(&nest(33), 32, 512).err(), Some(FilterError::TooDeep(32)));
+        assert_eq!(
+            convert(&nest(33), 32, 512).err(),
+            Some(FilterError::TooDeep(32))
+        );
         let wide = LdapFilter::Or(vec![LdapFilter::Present("cn".into()); 600]);
-        assert_eq!(convert(&wide, 32, 512).err(), Some(FilterError::TooLarge(512)));
+        assert_eq!(
+            convert(&wide, 32, 512).err(),
+            Some(FilterError::TooLarge(512))
+        );
     }
 
     #[test]

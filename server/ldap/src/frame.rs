@@ -67,7 +67,9 @@ pub fn frame_len(buf: &[u8], max: usize) -> Result<Option<usize>, FrameError> {
         let Some(bytes) = buf.get(2..2 + n) else {
             return Ok(None);
         };
-        let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let len = bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         (2 + n, len)
     };
     let total = header.saturating_add(len);
@@ -170,8 +172,14 @@ mod tests {
         assert_eq!(frame_len(&[0x30, 0x03, 1, 2], 100), Ok(None));
         assert_eq!(frame_len(&[0x30, 0x02, 1, 2], 100), Ok(Some(4)));
         assert_eq!(frame_len(&[0x30, 0x82, 0x01, 0x00], 1000), Ok(None));
-        assert_eq!(frame_len(&[0x30, 0x82, 0x01, 0x00], 100), Err(FrameError::TooLarge(260)));
-        assert_eq!(frame_len(&[0x30, 0x80], 100), Err(FrameError::Malformed("indefinite length")));
+        assert_eq!(
+            frame_len(&[0x30, 0x82, 0x01, 0x00], 100),
+            Err(FrameError::TooLarge(260))
+        );
+        assert_eq!(
+            frame_len(&[0x30, 0x80], 100),
+            Err(FrameError::Malformed("indefinite length"))
+        );
         assert!(frame_len(&[0x04, 0x00], 100).is_err());
         assert!(frame_len(&[0x30, 0x89, 1, 1, 1, 1, 1, 1, 1, 1, 1], 100).is_err());
     }

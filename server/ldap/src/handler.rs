@@ -146,10 +146,22 @@ impl Handler {
             LdapOp::CompareRequest(c) => (vec![self.compare(session, id, c)], Next::Continue),
             LdapOp::AbandonRequest(_) => (Vec::new(), Next::Continue),
             LdapOp::ExtendedRequest(x) => self.extended(session, id, x).await,
-            LdapOp::AddRequest(_) => (vec![LdapMsg::new(id, LdapOp::AddResponse(read_only()))], Next::Continue),
-            LdapOp::ModifyRequest(_) => (vec![LdapMsg::new(id, LdapOp::ModifyResponse(read_only()))], Next::Continue),
-            LdapOp::DelRequest(_) => (vec![LdapMsg::new(id, LdapOp::DelResponse(read_only()))], Next::Continue),
-            LdapOp::ModifyDNRequest(_) => (vec![LdapMsg::new(id, LdapOp::ModifyDNResponse(read_only()))], Next::Continue),
+            LdapOp::AddRequest(_) => (
+                vec![LdapMsg::new(id, LdapOp::AddResponse(read_only()))],
+                Next::Continue,
+            ),
+            LdapOp::ModifyRequest(_) => (
+                vec![LdapMsg::new(id, LdapOp::ModifyResponse(read_only()))],
+                Next::Continue,
+            ),
+            LdapOp::DelRequest(_) => (
+                vec![LdapMsg::new(id, LdapOp::DelResponse(read_only()))],
+                Next::Continue,
+            ),
+            LdapOp::ModifyDNRequest(_) => (
+                vec![LdapMsg::new(id, LdapOp::ModifyDNResponse(read_only()))],
+                Next::Continue,
+            ),
             _ => {
                 // A response PDU (or intermediate) sent by a client is a protocol error.
                 tracing::debug!(op = op_name, "client sent a server-only PDU");
@@ -202,7 +214,10 @@ impl Handler {
                 ));
             }
             (true, false) => {
-                return respond(result(LdapResultCode::InvalidCredentials, "invalid credentials"));
+                return respond(result(
+                    LdapResultCode::InvalidCredentials,
+                    "invalid credentials",
+                ));
             }
             (false, false) => {}
         }
@@ -211,9 +226,10 @@ impl Handler {
                 session.principal = Some(p);
                 respond(ok())
             }
-            Err(BindError::InvalidCredentials) => {
-                respond(result(LdapResultCode::InvalidCredentials, "invalid credentials"))
-            }
+            Err(BindError::InvalidCredentials) => respond(result(
+                LdapResultCode::InvalidCredentials,
+                "invalid credentials",
+            )),
             Err(BindError::Unavailable) => respond(result(
                 LdapResultCode::Unavailable,
                 "the server cannot verify credentials right now",
@@ -241,10 +257,17 @@ impl Handler {
             Ok(dn) => dn,
             Err(e) => return vec![done(result(LdapResultCode::InvalidDNSyntax, e.to_string()))],
         };
-        let filter = match convert(&s.filter, self.cfg.max_filter_depth, self.cfg.max_filter_elements) {
+        let filter = match convert(
+            &s.filter,
+            self.cfg.max_filter_depth,
+            self.cfg.max_filter_elements,
+        ) {
             Ok(f) => f,
             Err(e) => {
-                return vec![done(result(LdapResultCode::AdminLimitExceeded, e.to_string()))];
+                return vec![done(result(
+                    LdapResultCode::AdminLimitExceeded,
+                    e.to_string(),
+                ))];
             }
         };
         // RootDSE and subschema: readable by anyone.
@@ -252,7 +275,11 @@ impl Handler {
             let mut out = Vec::new();
             if special_filter_matches(&filter) {
                 let cat = self.dir.catalog();
-                out.push(entry(render::root_dse(&cat, &sel, self.tls_available && !session.tls)));
+                out.push(entry(render::root_dse(
+                    &cat,
+                    &sel,
+                    self.tls_available && !session.tls,
+                )));
             }
             out.push(done(ok()));
             return out;
@@ -296,8 +323,19 @@ impl Handler {
 
         if let Some((page_size, cookie)) = paged {
             return self.paged_search(
-                session, id, &s, &sel, scope, &base, &filter, snap, viewer, page_size, cookie,
-                client_limit, deadline,
+                session,
+                id,
+                &s,
+                &sel,
+                scope,
+                &base,
+                &filter,
+                snap,
+                viewer,
+                page_size,
+                cookie,
+                client_limit,
+                deadline,
             );
         }
 
@@ -323,7 +361,10 @@ impl Handler {
             Ok(ids) if ids.len() > limit => {
                 let mut ids = ids;
                 ids.truncate(limit);
-                (ids, result(LdapResultCode::SizeLimitExceeded, "size limit exceeded"))
+                (
+                    ids,
+                    result(LdapResultCode::SizeLimitExceeded, "size limit exceeded"),
+                )
             }
             Ok(ids) => (ids, ok()),
             Err(SearchFailure::NoSuchObject { matched }) => {
@@ -331,9 +372,10 @@ impl Handler {
                 r.matcheddn = matched;
                 return vec![done(r)];
             }
-            Err(SearchFailure::TimeLimit(ids)) => {
-                (ids, result(LdapResultCode::TimeLimitExceeded, "time limit exceeded"))
-            }
+            Err(SearchFailure::TimeLimit(ids)) => (
+                ids,
+                result(LdapResultCode::TimeLimitExceeded, "time limit exceeded"),
+            ),
         };
         let mut out: Vec<LdapMsg> = ids
             .into_iter()
@@ -565,7 +607,10 @@ impl Handler {
                         Next::Continue,
                     );
                 }
-                (vec![respond(ok(), Some(OID_STARTTLS), None)], Next::StartTls)
+                (
+                    vec![respond(ok(), Some(OID_STARTTLS), None)],
+                    Next::StartTls,
+                )
             }
             OID_WHOAMI => {
                 let authz = session
@@ -578,7 +623,10 @@ impl Handler {
                     Next::Continue,
                 )
             }
-            OID_PASSWORD_MODIFY => (vec![self.password_modify(session, id, &x).await], Next::Continue),
+            OID_PASSWORD_MODIFY => (
+                vec![self.password_modify(session, id, &x).await],
+                Next::Continue,
+            ),
             _ => (
                 vec![respond(
                     result(
@@ -617,7 +665,10 @@ impl Handler {
         };
         let Some(me) = session.principal.clone() else {
             return respond(
-                result(LdapResultCode::UnwillingToPerform, "bind before changing a password"),
+                result(
+                    LdapResultCode::UnwillingToPerform,
+                    "bind before changing a password",
+                ),
                 None,
             );
         };
@@ -625,7 +676,10 @@ impl Handler {
             Ok(r) => r,
             Err(_) => {
                 return respond(
-                    result(LdapResultCode::ProtocolError, "malformed password modify request"),
+                    result(
+                        LdapResultCode::ProtocolError,
+                        "malformed password modify request",
+                    ),
                     None,
                 );
             }
@@ -644,7 +698,10 @@ impl Handler {
         if let Some(old) = &req.old_password {
             if !self.dir.verify_password(&target, old.as_bytes()).await {
                 return respond(
-                    result(LdapResultCode::InvalidCredentials, "the old password is wrong"),
+                    result(
+                        LdapResultCode::InvalidCredentials,
+                        "the old password is wrong",
+                    ),
                     None,
                 );
             }
@@ -660,13 +717,19 @@ impl Handler {
             Ok(h) => h,
             Err(DirError::WeakPassword(why)) => {
                 return respond(
-                    result(LdapResultCode::ConstraintViolation, format!("password rejected: {why}")),
+                    result(
+                        LdapResultCode::ConstraintViolation,
+                        format!("password rejected: {why}"),
+                    ),
                     None,
                 );
             }
             Err(e) => {
                 tracing::warn!(error = %e, "hashing a new password failed");
-                return respond(result(LdapResultCode::Other, "password change failed"), None);
+                return respond(
+                    result(LdapResultCode::Other, "password change failed"),
+                    None,
+                );
             }
         };
         let cmd = match target.kind {
@@ -692,12 +755,16 @@ impl Handler {
                 result(LdapResultCode::InsufficentAccessRights, d.to_string()),
                 None,
             ),
-            Err(DirError::Rule(r)) => {
-                respond(result(LdapResultCode::ConstraintViolation, r.to_string()), None)
-            }
+            Err(DirError::Rule(r)) => respond(
+                result(LdapResultCode::ConstraintViolation, r.to_string()),
+                None,
+            ),
             Err(e) => {
                 tracing::warn!(error = %e, "password change failed");
-                respond(result(LdapResultCode::Other, "password change failed"), None)
+                respond(
+                    result(LdapResultCode::Other, "password change failed"),
+                    None,
+                )
             }
         }
     }
@@ -748,7 +815,10 @@ fn read_only() -> LdapResult {
 fn unavailable_critical(c: &RawControl) -> LdapResult {
     result(
         LdapResultCode::UnavailableCriticalExtension,
-        format!("critical control {} is not supported for this operation", c.oid),
+        format!(
+            "critical control {} is not supported for this operation",
+            c.oid
+        ),
     )
 }
 
@@ -780,7 +850,9 @@ fn failure_response(id: i32, op: &LdapOp, res: LdapResult) -> Option<LdapMsg> {
 fn special_filter_matches(f: &Filter) -> bool {
     match f {
         Filter::Present(_) => true,
-        Filter::Equality(FilterAttr::Known(a), _) => *a == *orgdir_directory::schema::ids::OBJECT_CLASS,
+        Filter::Equality(FilterAttr::Known(a), _) => {
+            *a == *orgdir_directory::schema::ids::OBJECT_CLASS
+        }
         Filter::And(fs) => fs.iter().all(special_filter_matches),
         Filter::Or(fs) => fs.iter().any(special_filter_matches),
         _ => false,

@@ -162,14 +162,15 @@ pub fn root_dse(catalog: &Catalog, sel: &Selection, tls_available: bool) -> Ldap
         ),
         attr("subschemaSubentry", vec![SUBSCHEMA_DN.into()]),
         attr("vendorName", vec!["orgdir".into()]),
-        attr("vendorVersion", vec![format!("orgdir {}", env!("CARGO_PKG_VERSION"))]),
+        attr(
+            "vendorVersion",
+            vec![format!("orgdir {}", env!("CARGO_PKG_VERSION"))],
+        ),
     ];
     // The RootDSE's attributes are all operational; return them for `*`, `+`, an empty list
     // or by name, as clients differ in what they ask for.
     if !sel.named.is_empty() && !sel.all_user && !sel.all_operational {
-        all.retain(|a| {
-            schema::lookup(&a.atype).is_some_and(|id| sel.named.contains(&id))
-        });
+        all.retain(|a| schema::lookup(&a.atype).is_some_and(|id| sel.named.contains(&id)));
     }
     if sel.types_only {
         for a in &mut all {
@@ -187,7 +188,12 @@ pub fn subschema(sel: &Selection) -> LdapSearchResultEntry {
     let mut all = vec![
         attr(
             "objectClass",
-            vec!["top".into(), "subentry".into(), "subschema".into(), "extensibleObject".into()],
+            vec![
+                "top".into(),
+                "subentry".into(),
+                "subschema".into(),
+                "extensibleObject".into(),
+            ],
         ),
         attr("cn", vec!["Subschema".into()]),
         attr("attributeTypes", schema::attribute_type_descriptions()),
