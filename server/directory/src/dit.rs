@@ -258,12 +258,11 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                         let first = base.first_ava();
                         let first_attr = first.map(|a| a.attr.to_ascii_lowercase());
                         let mut o_values = vec![ent.short_name.clone()];
-                        if first_attr.as_deref() == Some("o") {
-                            if let Some(a) = first {
-                                if !a.value.eq_ignore_ascii_case(&ent.short_name) {
-                                    o_values.insert(0, a.value.clone());
-                                }
-                            }
+                        if first_attr.as_deref() == Some("o")
+                            && let Some(a) = first
+                            && !a.value.eq_ignore_ascii_case(&ent.short_name)
+                        {
+                            o_values.insert(0, a.value.clone());
                         }
                         if first_attr.as_deref() == Some("dc") {
                             attrs.push((

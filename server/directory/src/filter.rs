@@ -399,18 +399,16 @@ impl Eval<'_> {
                 }
             }
         }
-        if dn_attributes {
-            if let Ok(dn) = Dn::parse(&entry.dn) {
-                for rdn in dn.rdns() {
-                    for ava in &rdn.0 {
-                        let Some(a) = schema::lookup(&ava.attr) else {
-                            continue;
-                        };
-                        if attr_id.is_some_and(|x| x != a) {
-                            continue;
-                        }
-                        fold(check(a, std::slice::from_ref(&ava.value)));
+        if dn_attributes && let Ok(dn) = Dn::parse(&entry.dn) {
+            for rdn in dn.rdns() {
+                for ava in &rdn.0 {
+                    let Some(a) = schema::lookup(&ava.attr) else {
+                        continue;
+                    };
+                    if attr_id.is_some_and(|x| x != a) {
+                        continue;
                     }
+                    fold(check(a, std::slice::from_ref(&ava.value)));
                 }
             }
         }

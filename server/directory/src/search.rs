@@ -61,15 +61,15 @@ pub fn resolve(snap: &Snapshot, viewer: &Viewer, dn: &Dn) -> Result<EntryId, Sea
                 matched: String::new(),
             });
         }
-        if let Some(id) = snap.lookup_ndn(&cur.normalized()) {
-            if snap.can_see(viewer, vis.as_deref(), id) {
-                if first {
-                    return Ok(id);
-                }
-                return Err(SearchFailure::NoSuchObject {
-                    matched: snap.entry(id).map(|e| e.dn.clone()).unwrap_or_default(),
-                });
+        if let Some(id) = snap.lookup_ndn(&cur.normalized())
+            && snap.can_see(viewer, vis.as_deref(), id)
+        {
+            if first {
+                return Ok(id);
             }
+            return Err(SearchFailure::NoSuchObject {
+                matched: snap.entry(id).map(|e| e.dn.clone()).unwrap_or_default(),
+            });
         }
         first = false;
         if cur.is_root() {
@@ -103,20 +103,20 @@ pub fn search(
     };
     let mut out = Vec::new();
     let test = |id: EntryId, out: &mut Vec<EntryId>| -> bool {
-        if let Some(e) = snap.entry(id) {
-            if ev.sees(id) && ev.eval(spec.filter, id, e) == Tri::True {
-                out.push(id);
-            }
+        if let Some(e) = snap.entry(id)
+            && ev.sees(id)
+            && ev.eval(spec.filter, id, e) == Tri::True
+        {
+            out.push(id);
         }
         out.len() < spec.max
     };
     let check_deadline = |n: usize, out: &Vec<EntryId>| -> Result<(), SearchFailure> {
-        if n % 512 == 511 {
-            if let Some(d) = spec.deadline {
-                if Instant::now() >= d {
-                    return Err(SearchFailure::TimeLimit(out.clone()));
-                }
-            }
+        if n % 512 == 511
+            && let Some(d) = spec.deadline
+            && Instant::now() >= d
+        {
+            return Err(SearchFailure::TimeLimit(out.clone()));
         }
         Ok(())
     };

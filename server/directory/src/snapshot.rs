@@ -150,10 +150,9 @@ impl Snapshot {
                         for r in rs {
                             if let Some(EntryKind::Member(m)) =
                                 entries.get(*r as usize).map(|t| t.kind)
+                                && let Some(mm) = state.members.get(&m)
                             {
-                                if let Some(mm) = state.members.get(&m) {
-                                    slot.entry(mm.account.clone()).or_default().push(id);
-                                }
+                                slot.entry(mm.account.clone()).or_default().push(id);
                             }
                         }
                     }

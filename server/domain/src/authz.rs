@@ -65,10 +65,10 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
                 return Err(Denied("the member is disabled".into()));
             }
             // A member may always change its own password.
-            if let Command::SetMemberPassword { member, .. } = cmd {
-                if *member == id {
-                    return Ok(());
-                }
+            if let Command::SetMemberPassword { member, .. } = cmd
+                && *member == id
+            {
+                return Ok(());
             }
             (Some(state.member_permissions(me)), true)
         }

@@ -841,10 +841,11 @@ fn new_member(
 
 fn allocate_uid_number(state: &EnterpriseState, account: &str) -> u32 {
     let used = |n: u32| state.members.values().any(|m| m.uid_number == n);
-    if let Ok(n) = account.parse::<u32>() {
-        if n >= 1000 && !used(n) {
-            return n;
-        }
+    if let Ok(n) = account.parse::<u32>()
+        && n >= 1000
+        && !used(n)
+    {
+        return n;
     }
     let base = state.enterprise.posix_base;
     state

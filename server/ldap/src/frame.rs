@@ -90,7 +90,7 @@ pub fn decode(buf: &mut BytesMut, max: usize) -> Result<Option<Request>, FrameEr
     let frame = buf.split_to(len);
     let mut parser = Parser::new(MAX_BER_DEPTH);
     let tag = match parser.parse(&frame) {
-        Ok((rest, tag)) if rest.is_empty() => tag,
+        Ok((&[], tag)) => tag,
         _ => return Err(FrameError::Malformed("bad BER encoding")),
     };
     let (msgid, controls) = inspect(&tag)?;

@@ -130,10 +130,9 @@ impl Handler {
         let is_search = matches!(req.msg.op, LdapOp::SearchRequest(_));
         if let Some(bad) = req.controls.iter().find(|c| {
             c.critical && !(c.oid == OID_MANAGE_DSA_IT || (c.oid == OID_PAGED && is_search))
-        }) {
-            if let Some(resp) = failure_response(id, &req.msg.op, unavailable_critical(bad)) {
-                return (vec![resp], Next::Continue);
-            }
+        }) && let Some(resp) = failure_response(id, &req.msg.op, unavailable_critical(bad))
+        {
+            return (vec![resp], Next::Continue);
         }
         let paged = req.msg.ctrl.iter().find_map(|c| match c {
             LdapControl::SimplePagedResults { size, cookie } => Some((*size, cookie.clone())),
@@ -695,16 +694,16 @@ impl Handler {
             },
         };
         let is_self = target.kind == me.kind && target.enterprise == me.enterprise;
-        if let Some(old) = &req.old_password {
-            if !self.dir.verify_password(&target, old.as_bytes()).await {
-                return respond(
-                    result(
-                        LdapResultCode::InvalidCredentials,
-                        "the old password is wrong",
-                    ),
-                    None,
-                );
-            }
+        if let Some(old) = &req.old_password
+            && !self.dir.verify_password(&target, old.as_bytes()).await
+        {
+            return respond(
+                result(
+                    LdapResultCode::InvalidCredentials,
+                    "the old password is wrong",
+                ),
+                None,
+            );
         }
         let (new_password, generated) = match req.new_password {
             Some(p) if !p.is_empty() => (p, None),

@@ -40,10 +40,10 @@ impl Selection {
                 "+" => sel.all_operational = true,
                 "1.1" => {}
                 name => {
-                    if let Some(id) = schema::lookup(name) {
-                        if !sel.named.contains(&id) {
-                            sel.named.push(id);
-                        }
+                    if let Some(id) = schema::lookup(name)
+                        && !sel.named.contains(&id)
+                    {
+                        sel.named.push(id);
                     }
                 }
             }

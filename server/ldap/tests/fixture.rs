@@ -130,7 +130,6 @@ pub fn code(resp: &[LdapMsg]) -> String {
         other => format!("{other:?}"),
     }
     .to_lowercase()
-    .replace("success", "success")
 }
 
 /// Renders search responses: one line per entry (its DN, then `attr=value` pairs), then the
