@@ -1,0 +1,211 @@
+//! The directory service over a real SQLite file: the write path persists and publishes,
+//! binds verify imported hashes and upgrade them, lockout expires with the (injected) clock.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+
+use orgdir_directory::service::{BindError, Directory, DirectoryConfig, NewEnterprise};
+use orgdir_directory::world::{ManualClock, OsEntropy};
+use orgdir_domain::authz::Actor;
+use orgdir_domain::command::{Command, NewMember};
+use orgdir_domain::limits::Limits;
+use orgdir_domain::model::BuiltinRole;
+use orgdir_passwords::Argon2Params;
+use orgdir_store::{AuditQuery, SqliteStore, Store};
+
+const T0: i64 = 1_764_000_000;
+
+fn config() -> DirectoryConfig {
+    DirectoryConfig {
+        argon2: Argon2Params {
+            m_cost_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        },
+        lockout_threshold: 3,
+        lockout_seconds: 600,
+        ..DirectoryConfig::default()
+    }
+}
+
+fn open(path: &std::path::Path, clock: Arc<ManualClock>) -> Directory {
+    let store = Arc::new(SqliteStore::open(path).unwrap());
+    Directory::open(store, config(), clock, Arc::new(OsEntropy)).unwrap()
+}
+
+async fn enterprise(dir: &Directory) -> u64 {
+    dir.create_enterprise(
+        NewEnterprise {
+            number: 200001,
+            short_name: "Acme".into(),
+            name: "Acme Corp".into(),
+            naming_context: "dc=acme,dc=test".into(),
+            seats: 100,
+            account_range: (1, 999),
+            expires_at: None,
+            domain: Some("acme.test".into()),
+            super_password: Some("Super-Secret-1".into()),
+            limits: Limits::default(),
+        },
+        "test",
+    )
+    .await
+    .unwrap()
+}
+
+async fn add_member(dir: &Directory, n: u64, account: &str, hash: &str) {
+    let snap = dir.catalog().get(n).cloned().unwrap();
+    let role = snap.state.builtin_role(BuiltinRole::Member).unwrap().id;
+    dir.execute(
+        n,
+        Actor::System,
+        "test",
+        Command::AddMember(Box::new(NewMember {
+            account: Some(account.into()),
+            name: "Imported Person".into(),
+            role: Some(role),
+            password: Some(hash.into()),
+            ..NewMember::default()
+        })),
+    )
+    .await
+    .unwrap();
+}
+
+fn stored_hash(dir: &Directory, n: u64, account: &str) -> String {
+    let snap = dir.catalog().get(n).cloned().unwrap();
+    snap.member_by_account(account)
+        .unwrap()
+        .password
+        .clone()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn writes_persist_publish_and_audit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("orgdir.db");
+    let clock = Arc::new(ManualClock::new(T0));
+    {
+        let dir = open(&db, clock.clone());
+        let n = enterprise(&dir).await;
+        let hash = dir.hash_new_password("Initial-Pass-1").await.unwrap();
+        add_member(&dir, n, "7", &hash).await;
+        // Published at once.
+        let snap = dir.catalog().get(n).cloned().unwrap();
+        let id = snap.lookup_ndn("uid=7,dc=acme,dc=test").unwrap();
+        assert_eq!(snap.entry(id).unwrap().dn, "uid=7,dc=acme,dc=test");
+        let audit = dir.store().audit(n, &AuditQuery::default()).unwrap();
+        let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(actions, ["member.add", "enterprise.create"]);
+        // A refused command changes nothing and writes no audit row.
+        let before = dir.catalog().get(n).cloned().unwrap().revision;
+        let err = dir
+            .execute(
+                n,
+                Actor::System,
+                "test",
+                Command::DeleteOrg {
+                    org: snap.state.root(),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "the root org cannot be deleted");
+        assert_eq!(dir.catalog().get(n).unwrap().revision, before);
+        assert_eq!(
+            dir.store().audit(n, &AuditQuery::default()).unwrap().len(),
+            2
+        );
+    }
+    // Reopened from disk: the same directory, and the member can bind.
+    let dir = open(&db, clock);
+    let who = dir
+        .bind("7@200001", b"Initial-Pass-1", "test")
+        .await
+        .unwrap();
+    assert_eq!(who.dn, "uid=7,dc=acme,dc=test");
+    assert!(
+        dir.bind("cn=admin,dc=acme,dc=test", b"Super-Secret-1", "test")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn imported_hashes_verify_and_upgrade_to_argon2id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = open(&tmp.path().join("o.db"), Arc::new(ManualClock::new(T0)));
+    let n = enterprise(&dir).await;
+    // `slappasswd -h {SSHA} -s secret` and `openssl passwd -6 -salt saltsalt secret`.
+    let ssha = "{SSHA}h+sE68AVq+7XBHfISG5eBlZ5hSojaHS9";
+    let crypt = "{CRYPT}$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+    add_member(&dir, n, "1", ssha).await;
+    add_member(&dir, n, "2", crypt).await;
+    for (account, old) in [("1", ssha), ("2", crypt)] {
+        assert_eq!(
+            dir.bind(account, b"wrong", "test").await.unwrap_err(),
+            BindError::InvalidCredentials
+        );
+        assert_eq!(
+            stored_hash(&dir, n, account),
+            old,
+            "no upgrade on a failed bind"
+        );
+        dir.bind(account, b"secret", "test").await.unwrap();
+        let new = stored_hash(&dir, n, account);
+        assert!(new.starts_with("{ARGON2}$argon2id$"), "{account}: {new}");
+        // The upgraded hash still verifies.
+        dir.bind(account, b"secret", "test").await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn lockout_counts_failures_and_expires() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let dir = open(&tmp.path().join("o.db"), clock.clone());
+    let n = enterprise(&dir).await;
+    let hash = dir.hash_new_password("Right-Pass-1").await.unwrap();
+    add_member(&dir, n, "5", &hash).await;
+    add_member(&dir, n, "6", &hash).await;
+    // A success resets the count.
+    dir.bind("5", b"bad", "t").await.unwrap_err();
+    dir.bind("5", b"bad", "t").await.unwrap_err();
+    dir.bind("5", b"Right-Pass-1", "t").await.unwrap();
+    dir.bind("5", b"bad", "t").await.unwrap_err();
+    dir.bind("5", b"bad", "t").await.unwrap_err();
+    dir.bind("5", b"Right-Pass-1", "t").await.unwrap();
+    // Three failures in a row lock it, whatever name form is used.
+    dir.bind("5", b"bad", "t").await.unwrap_err();
+    dir.bind("uid=5,dc=acme,dc=test", b"bad", "t")
+        .await
+        .unwrap_err();
+    dir.bind("5@acme.test", b"bad", "t").await.unwrap_err();
+    assert_eq!(
+        dir.bind("5", b"Right-Pass-1", "t").await.unwrap_err(),
+        BindError::InvalidCredentials
+    );
+    dir.bind("6", b"Right-Pass-1", "t").await.unwrap();
+    clock.advance(601);
+    dir.bind("5", b"Right-Pass-1", "t").await.unwrap();
+}
+
+#[tokio::test]
+async fn new_passwords_follow_the_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = open(&tmp.path().join("o.db"), Arc::new(ManualClock::new(T0)));
+    for (pw, ok) in [
+        ("short1A", false),
+        ("alllowercase", false),
+        ("Two-Classes", true),
+    ] {
+        assert_eq!(dir.hash_new_password(pw).await.is_ok(), ok, "{pw}");
+    }
+}

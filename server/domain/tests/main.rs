@@ -1,0 +1,525 @@
+//! Data-driven tests of the domain rules (ORG-1..3, ORG-10, ROLE) and of authorization:
+//! a small enterprise in, a command in, the outcome (or the error an administrator would
+//! read) out.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeSet;
+
+use expect_test::{Expect, expect};
+use orgdir_domain::authz::{Actor, authorize};
+use orgdir_domain::command::*;
+use orgdir_domain::limits::Limits;
+use orgdir_domain::model::*;
+
+/// An enterprise with small limits: 2 root orgs, 3 members per org, 5 seats, scope ≤ 2.
+/// Orgs: root(1) > A > A1, root > B. Members: 10001 (A, member), 10002 (B, system admin,
+/// scope B), 10003 (A1, info admin, scope A).
+struct World {
+    state: EnterpriseState,
+    n: u8,
+}
+
+impl World {
+    fn new() -> World {
+        let ent = Enterprise {
+            number: 1,
+            short_name: "T".into(),
+            name: "Test".into(),
+            naming_context: "dc=t".into(),
+            seats: 5,
+            account_range: (10001, 10099),
+            expires_at: None,
+            domain: None,
+            super_password: None,
+            limits: Limits {
+                max_root_orgs: 2,
+                max_members_per_org: 3,
+                max_scope_orgs: 2,
+                max_org_depth: 4,
+                max_groups: 2,
+            },
+            posix_base: 10000,
+            uuid: [0; 16],
+            created_at: 0,
+            modified_at: 0,
+        };
+        let mut n = 0u8;
+        let state = EnterpriseState::new(ent, || {
+            n += 1;
+            [n; 16]
+        });
+        let mut w = World { state, n: 50 };
+        let root = w.root();
+        let a = w
+            .run(Command::CreateOrg {
+                parent: root,
+                name: "A".into(),
+            })
+            .unwrap();
+        w.run(Command::CreateOrg {
+            parent: OrgId(a),
+            name: "A1".into(),
+        })
+        .unwrap();
+        w.run(Command::CreateOrg {
+            parent: root,
+            name: "B".into(),
+        })
+        .unwrap();
+        let member = w.role(BuiltinRole::Member);
+        let sys = w.role(BuiltinRole::SystemAdmin);
+        let info = w.role(BuiltinRole::InfoAdmin);
+        let (oa, oa1, ob) = (w.org("A"), w.org("A1"), w.org("B"));
+        w.add("10001", oa, member, vec![]).unwrap();
+        w.add("10002", ob, sys, vec![ob]).unwrap();
+        w.add("10003", oa1, info, vec![oa]).unwrap();
+        w
+    }
+
+    fn root(&self) -> OrgId {
+        self.state.root()
+    }
+
+    fn org(&self, name: &str) -> OrgId {
+        self.state
+            .orgs
+            .values()
+            .find(|o| o.name == name)
+            .unwrap()
+            .id
+    }
+
+    fn member(&self, account: &str) -> MemberId {
+        self.state.member_by_account(account).unwrap().id
+    }
+
+    fn role(&self, b: BuiltinRole) -> RoleId {
+        self.state.builtin_role(b).unwrap().id
+    }
+
+    fn run(&mut self, cmd: Command) -> Result<u64, String> {
+        let mut n = self.n;
+        let mut uuid = || {
+            n = n.wrapping_add(1);
+            [n; 16]
+        };
+        let mut ctx = Ctx {
+            now: 100,
+            uuid: &mut uuid,
+        };
+        let mut next = self.state.clone();
+        let out = apply(&mut next, cmd, &mut ctx).map_err(|e| e.to_string())?;
+        self.n = n;
+        self.state = next;
+        Ok(out.created.unwrap_or_default())
+    }
+
+    fn add(
+        &mut self,
+        account: &str,
+        org: OrgId,
+        role: RoleId,
+        scope: Vec<OrgId>,
+    ) -> Result<u64, String> {
+        self.run(Command::AddMember(Box::new(NewMember {
+            account: Some(account.into()),
+            org: Some(org),
+            name: format!("Member {account}"),
+            role: Some(role),
+            scope,
+            ..NewMember::default()
+        })))
+    }
+}
+
+fn check(result: Result<u64, String>, expect: Expect) {
+    let shown = match result {
+        Ok(_) => "ok".to_string(),
+        Err(e) => e,
+    };
+    expect.assert_eq(&shown);
+}
+
+#[test]
+fn org_tree_rules() {
+    let mut w = World::new();
+    let root = w.root();
+    let (a, a1, b) = (w.org("A"), w.org("A1"), w.org("B"));
+    check(
+        w.run(Command::CreateOrg {
+            parent: root,
+            name: "C".into(),
+        }),
+        expect!["limit max_root_orgs is 2: the root org already holds 2 orgs"],
+    );
+    check(
+        w.run(Command::CreateOrg {
+            parent: a,
+            name: "a1".into(),
+        }),
+        expect![[r#"an org named "a1" under the same parent already exists"#]],
+    );
+    check(
+        w.run(Command::CreateOrg {
+            parent: a,
+            name: "  ".into(),
+        }),
+        expect!["invalid org name: must not be empty"],
+    );
+    check(
+        w.run(Command::MoveOrg { org: a, parent: a1 }),
+        expect![[r#"org "A" cannot be moved into its own subtree"#]],
+    );
+    check(
+        w.run(Command::MoveOrg {
+            org: root,
+            parent: a,
+        }),
+        expect!["the root org cannot be moved"],
+    );
+    check(
+        w.run(Command::DeleteOrg { org: a }),
+        expect![[r#"org "A" still has 1 child org(s) and 1 member(s); move or delete them first"#]],
+    );
+    check(
+        w.run(Command::DeleteOrg { org: root }),
+        expect!["the root org cannot be deleted"],
+    );
+    check(
+        w.run(Command::RenameOrg {
+            org: b,
+            name: "A".into(),
+        }),
+        expect![[r#"an org named "A" under the same parent already exists"#]],
+    );
+    check(
+        w.run(Command::RenameOrg {
+            org: b,
+            name: "Bee".into(),
+        }),
+        expect!["ok"],
+    );
+    // Moving within the same parent does not count against the root limit.
+    check(
+        w.run(Command::MoveOrg {
+            org: b,
+            parent: root,
+        }),
+        expect!["ok"],
+    );
+    // Depth limit 4: root > A > A1 > x > y is depth 4 below root.
+    let x = w
+        .run(Command::CreateOrg {
+            parent: a1,
+            name: "x".into(),
+        })
+        .unwrap();
+    let y = w
+        .run(Command::CreateOrg {
+            parent: OrgId(x),
+            name: "y".into(),
+        })
+        .unwrap();
+    check(
+        w.run(Command::CreateOrg {
+            parent: OrgId(y),
+            name: "z".into(),
+        }),
+        expect![[r#"limit max_org_depth is 4: org "z" would be nested 5 levels deep"#]],
+    );
+}
+
+#[test]
+fn member_rules() {
+    let mut w = World::new();
+    let member = w.role(BuiltinRole::Member);
+    let admin = w.role(BuiltinRole::EnterpriseAdmin);
+    let (a, a1, b) = (w.org("A"), w.org("A1"), w.org("B"));
+    check(
+        w.add("10001", b, member, vec![]),
+        expect!["account 10001 already exists"],
+    );
+    check(
+        w.add("ab cd", b, member, vec![]),
+        expect![
+            "invalid account: only letters, digits, '.', '_' and '-' are allowed, starting with a letter or digit"
+        ],
+    );
+    check(
+        w.add("20001", b, member, vec![]),
+        expect!["invalid account: 20001 is outside the enterprise's account range 10001-10099"],
+    );
+    check(
+        w.add("10004", b, admin, vec![]),
+        expect![
+            "the enterprise administrator role belongs to the super-password account and cannot be given to a member"
+        ],
+    );
+    check(
+        w.add("10004", b, member, vec![a, a1, b]),
+        expect!["limit max_scope_orgs is 2: a management scope of 3 orgs"],
+    );
+    check(
+        w.run(Command::AddMember(Box::new(NewMember {
+            name: "No Role".into(),
+            org: Some(b),
+            ..NewMember::default()
+        }))),
+        expect!["invalid role: a role is mandatory"],
+    );
+    check(
+        w.run(Command::AddMember(Box::new(NewMember {
+            name: "Bad Mail".into(),
+            org: Some(b),
+            role: Some(member),
+            email: Some("not-a-mail".into()),
+            ..NewMember::default()
+        }))),
+        expect![[r#"invalid email: "not-a-mail" is not a mail address"#]],
+    );
+    // Fill org B (limit 3) and the seats (limit 5).
+    check(w.add("10004", b, member, vec![]), expect!["ok"]);
+    check(w.add("10005", b, member, vec![]), expect!["ok"]);
+    check(
+        w.add("10006", b, member, vec![]),
+        expect!["limit seats is 5: the enterprise already has 5 members"],
+    );
+    check(
+        w.add("10006", a, member, vec![]),
+        expect!["limit seats is 5: the enterprise already has 5 members"],
+    );
+    check(
+        w.add("10007", a1, member, vec![]),
+        expect!["limit seats is 5: the enterprise already has 5 members"],
+    );
+    // The next free account is suggested from the range.
+    assert_eq!(w.state.next_free_account(), Some(10006));
+    let m = w.member("10001");
+    check(
+        w.run(Command::MoveMember { member: m, org: b }),
+        expect![[r#"limit max_members_per_org is 3: org "B" already holds 3 members"#]],
+    );
+    check(
+        w.run(Command::UpdateMember {
+            member: m,
+            patch: Box::new(MemberPatch {
+                scope: Some(vec![a, a1, b]),
+                ..MemberPatch::default()
+            }),
+        }),
+        expect!["limit max_scope_orgs is 2: a management scope of 3 orgs"],
+    );
+    // Deleting a member removes it from its groups.
+    let g = w
+        .run(Command::CreateGroup(Box::new(NewGroup {
+            name: "g".into(),
+            members: BTreeSet::from([m]),
+            ..NewGroup::default()
+        })))
+        .unwrap();
+    check(w.run(Command::DeleteMember { member: m }), expect!["ok"]);
+    assert!(w.state.groups[&GroupId(g)].members.is_empty());
+    // An org in someone's scope cannot be deleted.
+    let c = w
+        .run(Command::CreateOrg {
+            parent: a,
+            name: "C".into(),
+        })
+        .unwrap();
+    let who = w.member("10003");
+    w.run(Command::UpdateMember {
+        member: who,
+        patch: Box::new(MemberPatch {
+            scope: Some(vec![OrgId(c)]),
+            ..MemberPatch::default()
+        }),
+    })
+    .unwrap();
+    check(
+        w.run(Command::DeleteOrg { org: OrgId(c) }),
+        expect![[r#"org "C" is in the management scope of member 10003; change that scope first"#]],
+    );
+}
+
+#[test]
+fn group_rules() {
+    let mut w = World::new();
+    check(
+        w.run(Command::CreateGroup(Box::new(NewGroup {
+            name: "eng".into(),
+            ..NewGroup::default()
+        }))),
+        expect!["ok"],
+    );
+    check(
+        w.run(Command::CreateGroup(Box::new(NewGroup {
+            name: "ENG".into(),
+            ..NewGroup::default()
+        }))),
+        expect![[r#"group "ENG" already exists"#]],
+    );
+    check(
+        w.run(Command::CreateGroup(Box::new(NewGroup {
+            name: "a,b".into(),
+            ..NewGroup::default()
+        }))),
+        expect![[r#"invalid name: must not contain , + " \ < > ; = #"#]],
+    );
+    check(
+        w.run(Command::CreateGroup(Box::new(NewGroup {
+            name: "ops".into(),
+            ..NewGroup::default()
+        }))),
+        expect!["ok"],
+    );
+    check(
+        w.run(Command::CreateGroup(Box::new(NewGroup {
+            name: "third".into(),
+            ..NewGroup::default()
+        }))),
+        expect!["limit max_groups is 2: the enterprise already has 2 groups"],
+    );
+    check(
+        w.run(Command::AddGroupMembers {
+            group: GroupId(999),
+            members: BTreeSet::new(),
+        }),
+        expect!["group 999 not found"],
+    );
+}
+
+fn authz(w: &World, actor: Actor, cmd: &Command) -> String {
+    match authorize(&w.state, actor, cmd) {
+        Ok(()) => "allowed".into(),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn permissions_and_scope() {
+    let w = World::new();
+    let (a, a1, b) = (w.org("A"), w.org("A1"), w.org("B"));
+    let (m1, m2, m3) = (w.member("10001"), w.member("10002"), w.member("10003"));
+    let plain = Actor::Member(m1);
+    let sys_b = Actor::Member(m2); // system admin, scope B
+    let info_a = Actor::Member(m3); // info admin, scope A
+    let hide = |m| Command::SetMemberHidden {
+        member: m,
+        hidden: true,
+    };
+    let sys_role = w.role(BuiltinRole::SystemAdmin);
+    let rows = [
+        ("ordinary member hides someone", plain, hide(m3)),
+        (
+            "ordinary member changes own password",
+            plain,
+            Command::SetMemberPassword {
+                member: m1,
+                hash: "x".into(),
+                must_change: false,
+            },
+        ),
+        (
+            "ordinary member changes another's password",
+            plain,
+            Command::SetMemberPassword {
+                member: m3,
+                hash: "x".into(),
+                must_change: false,
+            },
+        ),
+        (
+            "system admin (scope B) hides a member of A",
+            sys_b,
+            hide(m1),
+        ),
+        (
+            "system admin (scope B) hides itself (in B)",
+            sys_b,
+            hide(m2),
+        ),
+        (
+            "info admin (scope A) hides a member of A1",
+            info_a,
+            hide(m3),
+        ),
+        (
+            "info admin (scope A) creates an org under A1",
+            info_a,
+            Command::CreateOrg {
+                parent: a1,
+                name: "n".into(),
+            },
+        ),
+        (
+            "info admin (scope A) creates an org under B",
+            info_a,
+            Command::CreateOrg {
+                parent: b,
+                name: "n".into(),
+            },
+        ),
+        (
+            "info admin moves a member of A into B",
+            info_a,
+            Command::MoveMember { member: m1, org: b },
+        ),
+        (
+            "info admin changes a role (no manage_roles)",
+            info_a,
+            Command::SetMemberRole {
+                member: m1,
+                role: sys_role,
+            },
+        ),
+        (
+            "system admin grants system admin in scope",
+            sys_b,
+            Command::SetMemberRole {
+                member: m2,
+                role: sys_role,
+            },
+        ),
+        (
+            "service account without write",
+            Actor::Service(ServiceId(999)),
+            hide(m1),
+        ),
+        (
+            "member creates a service account",
+            sys_b,
+            Command::CreateService(Box::default()),
+        ),
+        (
+            "enterprise admin anything",
+            Actor::EnterpriseAdmin,
+            Command::DeleteOrg { org: a },
+        ),
+    ];
+    let table: String = rows
+        .iter()
+        .map(|(what, actor, cmd)| format!("{what}: {}\n", authz(&w, *actor, cmd)))
+        .collect();
+    expect![[r#"
+        ordinary member hides someone: permission denied: the manage_members permission is required
+        ordinary member changes own password: allowed
+        ordinary member changes another's password: permission denied: the manage_members permission is required
+        system admin (scope B) hides a member of A: permission denied: the target is outside your management scope
+        system admin (scope B) hides itself (in B): allowed
+        info admin (scope A) hides a member of A1: allowed
+        info admin (scope A) creates an org under A1: allowed
+        info admin (scope A) creates an org under B: permission denied: the target is outside your management scope
+        info admin moves a member of A into B: permission denied: the target is outside your management scope
+        info admin changes a role (no manage_roles): permission denied: the manage_roles permission is required
+        system admin grants system admin in scope: permission denied: the manage_roles permission is required
+        service account without write: permission denied: unknown service account
+        member creates a service account: permission denied: only the enterprise administrator manages service accounts
+        enterprise admin anything: allowed
+    "#]].assert_eq(&table);
+}
