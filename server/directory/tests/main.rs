@@ -17,7 +17,7 @@ use orgdir_domain::command::{Command, NewMember};
 use orgdir_domain::limits::Limits;
 use orgdir_domain::model::BuiltinRole;
 use orgdir_passwords::Argon2Params;
-use orgdir_store::{AuditQuery, SqliteStore, Store};
+use orgdir_store::{AuditQuery, SqliteStore};
 
 const T0: i64 = 1_764_000_000;
 
