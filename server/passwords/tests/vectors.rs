@@ -725,7 +725,9 @@ fn dummy_verify_runs() -> TestResult {
 #[test]
 fn messages_and_debug_reveal_no_secrets() -> TestResult {
     let hasher = small_hasher()?;
-    expect_test::expect!["Hasher { params: Argon2Params { m_cost_kib: 64, t_cost: 1, p_cost: 1 }, .. }"]
+    expect_test::expect![
+        "Hasher { params: Argon2Params { m_cost_kib: 64, t_cost: 1, p_cost: 1 }, .. }"
+    ]
     .assert_eq(&format!("{hasher:?}"));
 
     let errors = [

@@ -1,1 +1,0 @@
-//! Black-box end-to-end tests live in `e2e/`; this library is intentionally empty.
