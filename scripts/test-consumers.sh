@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real-consumer checks: start a demo orgdir and drive real LDAP consumers against it.
 #
-#   scripts/test-consumers.sh [PATH-TO-ORGDIR]      (default: target/debug/orgdir)
+#   scripts/test-consumers.sh [PATH-TO-ORGDIR]      (default: target/debug/orgdir of this repo)
 #
 # Consumers (configuration templates in tests/consumers/, explained in docs/integrations/):
 #   - Dovecot 2.3: passdb ldap (search as the reader, then bind as the member) and userdb ldap;
@@ -25,7 +25,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TEMPLATES=$HERE/tests/consumers
-ORGDIR=${1:-target/debug/orgdir}
+ORGDIR=${1:-$HERE/target/debug/orgdir}
 WAIT_SECONDS=${WAIT_SECONDS:-30}
 
 if [[ ! -x $ORGDIR ]]; then

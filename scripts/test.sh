@@ -32,4 +32,12 @@ else
     step "cargo test --workspace"
     cargo test --workspace --locked --no-fail-fast
 fi
+# Real LDAP consumers (Dovecot, FreeRADIUS, Postfix tables, nslcd) against the binary the
+# tests just built. They need root (daemons, a private mount namespace); CI runs as root.
+step "real consumers: scripts/test-consumers.sh"
+if [ "$(id -u)" -eq 0 ]; then
+    scripts/test-consumers.sh target/debug/orgdir
+else
+    echo "skipped: scripts/test-consumers.sh needs root (run it with sudo)" >&2
+fi
 step "all checks passed"

@@ -7,6 +7,7 @@
 //! Deadlines are generous failure bounds, never timing assertions. External clients
 //! (ldap-utils, Python ldap3) are installed by `scripts/install-test-deps.sh`.
 
+mod cli;
 mod ldap_utils;
 mod python_ldap3;
 mod raw_protocol;

@@ -41,19 +41,26 @@ pub struct InitArgs {
 
 /// `orgdir passwd`
 #[derive(clap::Args, Debug)]
-#[group(id = "target", required = true, multiple = false)]
 pub struct PasswdArgs {
     /// Enterprise number.
     #[arg(long)]
     enterprise: u64,
+    #[command(flatten)]
+    target: PasswdTarget,
+}
+
+/// Whose password `orgdir passwd` sets: exactly one of these.
+#[derive(clap::Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct PasswdTarget {
     /// A member's account.
-    #[arg(long, group = "target")]
+    #[arg(long)]
     account: Option<String>,
     /// A service account's name.
-    #[arg(long, group = "target")]
+    #[arg(long)]
     service: Option<String>,
     /// The enterprise administrator's super password.
-    #[arg(long = "super", group = "target")]
+    #[arg(long = "super")]
     super_password: bool,
 }
 
@@ -125,7 +132,7 @@ pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
         .with_context(|| format!("no enterprise {}", a.enterprise))?;
     let password = read_secret("new password")?;
     let hash = dir.hash_new_password(&password).await?;
-    let (cmd, who) = if let Some(account) = &a.account {
+    let (cmd, who) = if let Some(account) = &a.target.account {
         let m = snap
             .member_by_account(account)
             .with_context(|| format!("no member with account {account}"))?;
@@ -137,7 +144,7 @@ pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
             },
             format!("member {account}"),
         )
-    } else if let Some(name) = &a.service {
+    } else if let Some(name) = &a.target.service {
         let s = snap
             .state
             .services
@@ -159,6 +166,80 @@ pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
     };
     dir.execute(a.enterprise, Actor::System, "cli", cmd).await?;
     println!("password of {who} changed");
+    Ok(())
+}
+
+/// `orgdir add-service`
+#[derive(clap::Args, Debug)]
+pub struct AddServiceArgs {
+    /// Enterprise number.
+    #[arg(long)]
+    enterprise: u64,
+    /// Name: the account binds as `cn=<name>,cn=services,<naming context>`.
+    #[arg(long)]
+    name: String,
+    /// What it is for.
+    #[arg(long)]
+    description: Option<String>,
+    /// Limit reads to this org's subtree, as a path from the root such as `Sales/North`
+    /// (repeat for up to the scope limit). Default: the whole enterprise.
+    #[arg(long = "scope")]
+    scope: Vec<String>,
+    /// Do not show hidden members to this account (for address books; authentication
+    /// services must see everyone who can sign in).
+    #[arg(long)]
+    no_hidden: bool,
+}
+
+/// Finds an org by its path of names below the root (`Sales/North`).
+fn org_by_path(
+    state: &orgdir_domain::model::EnterpriseState,
+    path: &str,
+) -> anyhow::Result<orgdir_domain::model::OrgId> {
+    let mut cur = state.root();
+    for name in path.split('/').map(str::trim).filter(|s| !s.is_empty()) {
+        cur = state
+            .child_orgs(cur)
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .map(|o| o.id)
+            .with_context(|| format!("no org {name:?} in path {path:?}"))?;
+    }
+    Ok(cur)
+}
+
+/// Creates a read-only service account; the password comes from stdin.
+pub async fn add_service(config: Config, a: AddServiceArgs) -> anyhow::Result<()> {
+    let (_lock, dir) = open_directory(&config)?;
+    let snap = dir
+        .catalog()
+        .get(a.enterprise)
+        .cloned()
+        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+    let scope = a
+        .scope
+        .iter()
+        .map(|p| org_by_path(&snap.state, p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let password = read_secret("password for the service account")?;
+    let hash = dir.hash_new_password(&password).await?;
+    dir.execute(
+        a.enterprise,
+        Actor::System,
+        "cli",
+        Command::CreateService(Box::new(orgdir_domain::command::NewService {
+            name: a.name.clone(),
+            description: a.description,
+            password: Some(hash),
+            scope,
+            sees_hidden: !a.no_hidden,
+            can_write: false,
+        })),
+    )
+    .await?;
+    println!(
+        "created service account cn={},cn=services,{}",
+        a.name, snap.state.enterprise.naming_context
+    );
     Ok(())
 }
 

@@ -42,6 +42,9 @@ enum Cmd {
     /// Set a password (a member's, a service account's or the super password). Reads the
     /// new password from standard input. Stop the server first.
     Passwd(cli::PasswdArgs),
+    /// Create a read-only service account (for a mail server, VPN, wiki...). Reads its
+    /// password from standard input. Stop the server first.
+    AddService(cli::AddServiceArgs),
     /// Write a consistent copy of the database to a file.
     Backup {
         /// Destination file (must not exist).
@@ -79,6 +82,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Passwd(a) => runtime.block_on(cli::passwd(config, a)),
+        Cmd::AddService(a) => runtime.block_on(cli::add_service(config, a)),
         Cmd::Backup { to } => cli::backup(config, &to),
     }
 }

@@ -33,6 +33,7 @@ pub struct Options {
     args: Vec<OsString>,
     demo: bool,
     ready_timeout: Duration,
+    data_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -40,6 +41,7 @@ impl Default for Options {
         Self {
             env: Vec::new(),
             args: Vec::new(),
+            data_dir: None,
             demo: true,
             ready_timeout: DEFAULT_READY_TIMEOUT,
         }
@@ -51,6 +53,14 @@ impl Options {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Serves an existing data directory (e.g. one made with `orgdir init`) instead of a fresh
+    /// one in the server's temporary directory. The caller keeps it alive.
+    #[must_use]
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
     }
 
     /// Sets an environment variable for the server process, e.g.
@@ -140,8 +150,14 @@ impl Server {
             .prefix("orgdir-test-")
             .tempdir()
             .context("creating the server's temporary directory")?;
-        let data_dir = root.path().join("data");
-        fs::create_dir(&data_dir).context("creating the data directory")?;
+        let data_dir = match &opts.data_dir {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = root.path().join("data");
+                fs::create_dir(&dir).context("creating the data directory")?;
+                dir
+            }
+        };
         let ready_path = root.path().join("ready.json");
         let stdout_path = root.path().join("server.stdout");
         let stderr_path = root.path().join("server.stderr");

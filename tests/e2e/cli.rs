@@ -1,0 +1,232 @@
+//! The `orgdir` command line as an operator uses it: `init` an enterprise, `check-config`,
+//! `passwd`, `backup`, then `serve` that data directory and bind with the result.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, ensure};
+use orgdir_testkit::{Options, run};
+
+use crate::support::{TOOL_TIMEOUT, bin, own_server};
+
+fn orgdir(args: &[&str]) -> Command {
+    let mut cmd = Command::new(bin());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ORGDIR_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.args(args).env("ORGDIR_LOG_LEVEL", "warn");
+    cmd
+}
+
+/// Runs `orgdir` with `stdin` as its standard input.
+fn orgdir_with_stdin(args: &[&str], stdin: &str) -> Result<std::process::Output> {
+    let mut child = orgdir(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("spawning orgdir")?;
+    child
+        .stdin
+        .take()
+        .context("stdin")?
+        .write_all(stdin.as_bytes())?;
+    Ok(child.wait_with_output()?)
+}
+
+fn whoami(server: &orgdir_testkit::Server, dn: &str, pw: &str) -> Result<orgdir_testkit::Output> {
+    let mut cmd = Command::new("ldapwhoami");
+    for (key, value) in server.openldap_env() {
+        cmd.env(key, value);
+    }
+    cmd.current_dir(server.root_dir())
+        .args(["-x", "-H", &server.ldap_url(), "-D", dn, "-w", pw]);
+    run(&mut cmd, TOOL_TIMEOUT)
+}
+
+#[test]
+fn init_passwd_backup_and_serve() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let data_s = data.to_string_lossy().to_string();
+
+    let mut init = orgdir(&[
+        "init",
+        "--data-dir",
+        &data_s,
+        "--number",
+        "100002",
+        "--short-name",
+        "Acme",
+        "--naming-context",
+        "dc=acme,dc=test",
+        "--account-range",
+        "20001-29999",
+    ]);
+    init.env("ORGDIR_SUPER_PASSWORD", "First-Super-1");
+    let out = run(&mut init, TOOL_TIMEOUT)?.ok()?;
+    ensure!(out.stdout.contains("created enterprise 100002"), "{out}");
+
+    // The same number again is refused, and says why.
+    let mut again = orgdir(&[
+        "init",
+        "--data-dir",
+        &data_s,
+        "--number",
+        "100002",
+        "--short-name",
+        "X",
+    ]);
+    again.env("ORGDIR_SUPER_PASSWORD", "First-Super-1");
+    let out = run(&mut again, TOOL_TIMEOUT)?;
+    ensure!(!out.success() && out.stderr.contains("100002"), "{out}");
+
+    // A weak new super password is refused; a good one is set.
+    let weak = orgdir_with_stdin(
+        &[
+            "passwd",
+            "--data-dir",
+            &data_s,
+            "--enterprise",
+            "100002",
+            "--super",
+        ],
+        "short\n",
+    )?;
+    ensure!(!weak.status.success(), "weak password accepted");
+    ensure!(String::from_utf8_lossy(&weak.stderr).contains("at least 8"));
+    let ok = orgdir_with_stdin(
+        &[
+            "passwd",
+            "--data-dir",
+            &data_s,
+            "--enterprise",
+            "100002",
+            "--super",
+        ],
+        "Second-Super-2\n",
+    )?;
+    ensure!(
+        ok.status.success(),
+        "passwd failed: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+
+    // A scoped, read-only service account for an application.
+    let svc = orgdir_with_stdin(
+        &[
+            "add-service",
+            "--data-dir",
+            &data_s,
+            "--enterprise",
+            "100002",
+            "--name",
+            "mail",
+            "--description",
+            "Mail server",
+        ],
+        "Mail-Service-1\n",
+    )?;
+    ensure!(
+        svc.status.success(),
+        "add-service failed: {}",
+        String::from_utf8_lossy(&svc.stderr)
+    );
+    let bad_scope = orgdir_with_stdin(
+        &[
+            "add-service",
+            "--data-dir",
+            &data_s,
+            "--enterprise",
+            "100002",
+            "--name",
+            "x",
+            "--scope",
+            "Nowhere",
+        ],
+        "Mail-Service-1\n",
+    )?;
+    ensure!(String::from_utf8_lossy(&bad_scope.stderr).contains("Nowhere"));
+
+    let server = own_server(Options::new().demo(false).data_dir(&data))?;
+    let out = whoami(
+        &server,
+        "cn=mail,cn=services,dc=acme,dc=test",
+        "Mail-Service-1",
+    )?
+    .ok()?;
+    ensure!(
+        out.stdout
+            .contains("dn:cn=mail,cn=services,dc=acme,dc=test"),
+        "{out}"
+    );
+    let admin = "cn=admin,dc=acme,dc=test";
+    let out = whoami(&server, admin, "Second-Super-2")?.ok()?;
+    ensure!(out.stdout.trim() == format!("dn:{admin}"), "{out}");
+    let out = whoami(&server, admin, "First-Super-1")?;
+    ensure!(
+        out.code() == Some(49),
+        "old super password still works: {out}"
+    );
+
+    // While the server runs, writers are locked out but a backup works.
+    let locked = orgdir_with_stdin(
+        &[
+            "passwd",
+            "--data-dir",
+            &data_s,
+            "--enterprise",
+            "100002",
+            "--super",
+        ],
+        "Third-Super-3\n",
+    )?;
+    ensure!(!locked.status.success());
+    ensure!(String::from_utf8_lossy(&locked.stderr).contains("another orgdir process"));
+    let backup = tmp.path().join("backup.db");
+    let out = run(
+        &mut orgdir(&[
+            "backup",
+            "--data-dir",
+            &data_s,
+            "--to",
+            &backup.to_string_lossy(),
+        ]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    ensure!(backup.exists(), "{out}");
+    Ok(())
+}
+
+#[test]
+fn check_config_reports_the_effective_configuration_and_errors() -> Result<()> {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/orgdir.example.toml"
+    );
+    let out = run(
+        &mut orgdir(&["check-config", "--config", example]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    ensure!(out.stdout.contains("bind_lockout_threshold = 5"), "{out}");
+    let mut bad = orgdir(&["check-config", "--config", example]);
+    bad.env("ORGDIR_LDAP_LISTEN", "not-an-address");
+    let out = run(&mut bad, TOOL_TIMEOUT)?;
+    ensure!(
+        !out.success() && out.stderr.contains("ldap.listen"),
+        "{out}"
+    );
+    let out = run(
+        &mut orgdir(&["check-config", "--config", "/nonexistent.toml"]),
+        TOOL_TIMEOUT,
+    )?;
+    ensure!(
+        !out.success() && out.stderr.contains("/nonexistent.toml"),
+        "{out}"
+    );
+    Ok(())
+}
