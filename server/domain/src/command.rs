@@ -359,7 +359,7 @@ pub fn apply(
                 return Err(RuleError::Conflict("the root org cannot be deleted".into()));
             }
             let children = state.child_orgs(id).count();
-            let members = state.members_in(id).count();
+            let members = state.member_count_in(id);
             if children > 0 || members > 0 {
                 return Err(RuleError::Conflict(format!(
                     "org {:?} still has {children} child org(s) and {members} member(s); move or delete them first",
@@ -384,7 +384,7 @@ pub fn apply(
         Command::AddMember(new) => {
             let member = new_member(state, *new, ctx)?;
             out.created = Some(member.id.0);
-            state.members.insert(member.id, member.clone());
+            state.put_member(member.clone());
             out.changes.push(Change::PutMember(Box::new(member)));
         }
         Command::UpdateMember { member, patch } => {
@@ -472,7 +472,7 @@ pub fn apply(
         }
         Command::DeleteMember { member } => {
             member_rec(state, member)?;
-            state.members.remove(&member);
+            state.remove_member(member);
             out.changes.push(Change::DeleteMember(member));
             let touched: Vec<GroupId> = state
                 .groups
@@ -617,7 +617,7 @@ pub fn apply(
 }
 
 fn put_member(state: &mut EnterpriseState, out: &mut Outcome, m: Member) {
-    state.members.insert(m.id, m.clone());
+    state.put_member(m.clone());
     out.changes.push(Change::PutMember(Box::new(m)));
 }
 
@@ -675,9 +675,9 @@ fn check_org_slot(
     Ok(())
 }
 
-fn check_org_capacity(state: &EnterpriseState, org: OrgId) -> Result<(), RuleError> {
+fn check_org_capacity(state: &mut EnterpriseState, org: OrgId) -> Result<(), RuleError> {
     let max = state.enterprise.limits.max_members_per_org;
-    let n = state.members_in(org).count();
+    let n = state.member_count_in(org);
     if n as u64 >= u64::from(max) {
         let name = state
             .orgs
@@ -768,7 +768,7 @@ fn new_member(
             ));
         }
     }
-    if state.member_by_account(&account).is_some() {
+    if state.member_id_by_account(&account).is_some() {
         return Err(RuleError::AlreadyExists(format!("account {account}")));
     }
     let seats = state.enterprise.seats;
@@ -839,21 +839,17 @@ fn new_member(
     })
 }
 
-fn allocate_uid_number(state: &EnterpriseState, account: &str) -> u32 {
-    let used = |n: u32| state.members.values().any(|m| m.uid_number == n);
+fn allocate_uid_number(state: &mut EnterpriseState, account: &str) -> u32 {
     if let Ok(n) = account.parse::<u32>()
         && n >= 1000
-        && !used(n)
+        && !state.uid_number_used(n)
     {
         return n;
     }
     let base = state.enterprise.posix_base;
     state
-        .members
-        .values()
-        .map(|m| m.uid_number.saturating_add(1))
-        .filter(|n| *n >= base)
-        .max()
+        .max_uid_number()
+        .map(|n| n.saturating_add(1))
         .unwrap_or(base)
         .max(base)
 }

@@ -3,7 +3,7 @@
 //! These are plain values: no I/O, no clock, no serde. The store maps them to rows and the
 //! directory projects them into LDAP entries; both keep their own wire/storage structs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::limits::Limits;
 use crate::role::{Permission, builtin_roles};
@@ -265,6 +265,26 @@ pub struct EnterpriseState {
     pub services: BTreeMap<ServiceId, ServiceAccount>,
     /// Next free id for any entity of this enterprise.
     pub next_id: u64,
+    /// Lookup tables derived from the fields above, built on first use and kept up to date
+    /// by [`crate::command::apply`]. Ignored by equality; construct with `Default`.
+    pub derived: Derived,
+}
+
+/// Lookup tables derived from an [`EnterpriseState`] so that rules stay O(1) per command
+/// (a 30,000-member import is 30,000 commands). Each table is built lazily from the state
+/// and maintained by the command code; anything that mutates `members` directly must call
+/// [`EnterpriseState::invalidate`].
+#[derive(Clone, Debug, Default)]
+pub struct Derived {
+    accounts: Option<HashMap<String, MemberId>>,
+    org_members: Option<HashMap<OrgId, u32>>,
+    uid_numbers: Option<BTreeSet<u32>>,
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Derived) -> bool {
+        true
+    }
 }
 
 impl EnterpriseState {
@@ -308,6 +328,124 @@ impl EnterpriseState {
             groups: BTreeMap::new(),
             services: BTreeMap::new(),
             next_id: next,
+            derived: Derived::default(),
+        }
+    }
+
+    /// Drops the derived lookup tables (after mutating `members` directly).
+    pub fn invalidate(&mut self) {
+        self.derived = Derived::default();
+    }
+
+    fn accounts_table(&mut self) -> &mut HashMap<String, MemberId> {
+        let members = &self.members;
+        self.derived.accounts.get_or_insert_with(|| {
+            members
+                .values()
+                .map(|m| (m.account.to_ascii_lowercase(), m.id))
+                .collect()
+        })
+    }
+
+    fn org_members_table(&mut self) -> &mut HashMap<OrgId, u32> {
+        let members = &self.members;
+        self.derived.org_members.get_or_insert_with(|| {
+            let mut t = HashMap::new();
+            for m in members.values() {
+                *t.entry(m.org).or_insert(0) += 1;
+            }
+            t
+        })
+    }
+
+    fn uid_numbers_table(&mut self) -> &mut BTreeSet<u32> {
+        let members = &self.members;
+        self.derived
+            .uid_numbers
+            .get_or_insert_with(|| members.values().map(|m| m.uid_number).collect())
+    }
+
+    /// The member holding `account` (case-insensitive), using the derived table.
+    pub fn member_id_by_account(&mut self, account: &str) -> Option<MemberId> {
+        self.accounts_table()
+            .get(&account.to_ascii_lowercase())
+            .copied()
+    }
+
+    /// How many members sit directly in `org`, using the derived table.
+    pub fn member_count_in(&mut self, org: OrgId) -> u32 {
+        self.org_members_table().get(&org).copied().unwrap_or(0)
+    }
+
+    /// Whether a uidNumber is taken, and the highest one, using the derived table.
+    pub fn uid_number_used(&mut self, n: u32) -> bool {
+        self.uid_numbers_table().contains(&n)
+    }
+
+    /// The highest uidNumber in use.
+    pub fn max_uid_number(&mut self) -> Option<u32> {
+        self.uid_numbers_table().iter().next_back().copied()
+    }
+
+    /// Inserts or replaces a member, keeping the derived tables right.
+    pub fn put_member(&mut self, m: Member) {
+        let old = self.members.insert(m.id, m.clone());
+        let (old_account, old_org, old_uid) = match &old {
+            Some(o) => (Some(o.account.to_ascii_lowercase()), Some(o.org), Some(o.uid_number)),
+            None => (None, None, None),
+        };
+        let account = m.account.to_ascii_lowercase();
+        if old_account.as_deref() != Some(account.as_str()) {
+            if let Some(t) = self.derived.accounts.as_mut() {
+                if let Some(a) = &old_account {
+                    t.remove(a);
+                }
+                t.insert(account, m.id);
+            }
+        }
+        if old_org != Some(m.org) {
+            if let Some(t) = self.derived.org_members.as_mut() {
+                if let Some(c) = old_org.and_then(|o| t.get_mut(&o)) {
+                    *c = c.saturating_sub(1);
+                }
+                *t.entry(m.org).or_insert(0) += 1;
+            }
+        }
+        if old_uid != Some(m.uid_number) {
+            if let Some(u) = old_uid {
+                self.release_uid_number(u);
+            }
+            if let Some(t) = self.derived.uid_numbers.as_mut() {
+                t.insert(m.uid_number);
+            }
+        }
+    }
+
+    /// Removes a member, keeping the derived tables right.
+    pub fn remove_member(&mut self, id: MemberId) -> Option<Member> {
+        let old = self.members.remove(&id)?;
+        if let Some(t) = self.derived.accounts.as_mut() {
+            t.remove(&old.account.to_ascii_lowercase());
+        }
+        if let Some(c) = self
+            .derived
+            .org_members
+            .as_mut()
+            .and_then(|t| t.get_mut(&old.org))
+        {
+            *c = c.saturating_sub(1);
+        }
+        self.release_uid_number(old.uid_number);
+        Some(old)
+    }
+
+    fn release_uid_number(&mut self, n: u32) {
+        // Imported data may have members sharing a number: keep it while anyone holds it.
+        if self.derived.uid_numbers.is_some() && !self.members.values().any(|m| m.uid_number == n)
+        {
+            if let Some(t) = self.derived.uid_numbers.as_mut() {
+                t.remove(&n);
+            }
         }
     }
 

@@ -122,6 +122,7 @@ fn enterprises(conn: &Connection) -> Result<BTreeMap<u64, EnterpriseState>> {
                 groups: BTreeMap::new(),
                 services: BTreeMap::new(),
                 next_id: c.get(13)?,
+                derived: Default::default(),
             },
         );
     }
