@@ -22,12 +22,9 @@ use crate::schema::ids;
 /// DN of the subschema entry, shared by every enterprise.
 pub const SUBSCHEMA_DN: &str = "cn=Subschema";
 
-/// Names of the system containers under each naming context.
-pub const GROUPS_RDN: &str = "cn=groups";
-/// See [`GROUPS_RDN`].
+/// RDN of the roles container under each naming context. (The groups and services
+/// containers are per enterprise: `Enterprise::groups_rdn`, `services_rdn`.)
 pub const ROLES_RDN: &str = "cn=roles";
-/// See [`GROUPS_RDN`].
-pub const SERVICES_RDN: &str = "cn=services";
 /// RDN of the enterprise administrator's bind identity (not an entry).
 pub const ADMIN_RDN: &str = "cn=admin";
 
@@ -161,7 +158,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
     let mut groups: Vec<&Group> = state.groups.values().collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     container(
-        GROUPS_RDN,
+        &state.enterprise.groups_rdn,
         groups
             .iter()
             .map(|g| {
@@ -188,7 +185,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
     let mut services: Vec<&ServiceAccount> = state.services.values().collect();
     services.sort_by(|a, b| a.name.cmp(&b.name));
     container(
-        SERVICES_RDN,
+        &state.enterprise.services_rdn,
         services
             .iter()
             .map(|s| {
@@ -379,15 +376,22 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                     None => ([0; 16], 0, 0, "applicationProcess", false),
                 },
                 EntryKind::Container => {
-                    let cn = slot
-                        .dn
-                        .split(',')
-                        .next()
-                        .and_then(|r| r.get(3..))
-                        .unwrap_or_default()
-                        .to_string();
-                    attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "orgdirContainer"])));
-                    attrs.push((*ids::CN, Values::Str(vec![cn.clone()])));
+                    let rdn = Dn::parse(&slot.dn)
+                        .ok()
+                        .and_then(|d| d.first_ava().cloned());
+                    let (attr, name) = rdn
+                        .map(|a| (a.attr.to_ascii_lowercase(), a.value))
+                        .unwrap_or_default();
+                    let structural = if attr == "ou" {
+                        attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "organizationalUnit"])));
+                        attrs.push((*ids::OU, Values::Str(vec![name.clone()])));
+                        "organizationalUnit"
+                    } else {
+                        attrs.push((*ids::OBJECT_CLASS, ocs(&["top", "orgdirContainer"])));
+                        attrs.push((*ids::CN, Values::Str(vec![name.clone()])));
+                        "orgdirContainer"
+                    };
+                    let cn = name;
                     // Stable UUID per container: derived from the enterprise UUID and the name.
                     let mut u = ent.uuid;
                     for (i, b) in cn.bytes().enumerate() {
@@ -395,7 +399,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                             *x ^= b;
                         }
                     }
-                    (u, ent.created_at, ent.created_at, "orgdirContainer", false)
+                    (u, ent.created_at, ent.created_at, structural, false)
                 }
             };
             attrs.push((*ids::STRUCTURAL_OC, s(structural)));

@@ -351,6 +351,8 @@ impl Directory {
             super_password: super_hash,
             limits: new.limits,
             posix_base: 10000,
+            groups_rdn: "cn=groups".into(),
+            services_rdn: "cn=services".into(),
             uuid: uuid(),
             created_at: now,
             modified_at: now,

@@ -662,6 +662,18 @@ fn check_org_slot(
         )));
     }
     let is_root = state.orgs.get(&parent).is_some_and(|o| o.parent.is_none());
+    if is_root {
+        let rdn = format!("ou={}", crate::dn::escape_value(name));
+        let same = |container: &str| {
+            crate::dn::Dn::parse(container).map(|c| c.normalized()).ok()
+                == crate::dn::Dn::parse(&rdn).map(|r| r.normalized()).ok()
+        };
+        if same(&state.enterprise.groups_rdn) || same(&state.enterprise.services_rdn) {
+            return Err(RuleError::AlreadyExists(format!(
+                "{rdn} (the container of groups or service accounts)"
+            )));
+        }
+    }
     let max = state.enterprise.limits.max_root_orgs;
     let already_child =
         moving.is_some_and(|m| state.orgs.get(&m).and_then(|o| o.parent) == Some(parent));

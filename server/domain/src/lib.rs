@@ -11,7 +11,8 @@
 //!     number: 100001, short_name: "Example".into(), name: "Example Ltd".into(),
 //!     naming_context: "dc=example,dc=com".into(), seats: 500, account_range: (10001, 19999),
 //!     expires_at: None, domain: None, super_password: None, limits: Limits::default(),
-//!     posix_base: 10000, uuid: [0; 16], created_at: 0, modified_at: 0,
+//!     posix_base: 10000, groups_rdn: "cn=groups".into(),
+//!     services_rdn: "cn=services".into(), uuid: [0; 16], created_at: 0, modified_at: 0,
 //! };
 //! let mut n = 0u8;
 //! let mut uuid = || { n += 1; [n; 16] };

@@ -65,6 +65,11 @@ pub struct Enterprise {
     pub limits: Limits,
     /// First POSIX uidNumber handed out when an account is not numeric.
     pub posix_base: u32,
+    /// RDN of the container of groups under the naming context (`cn=groups`; an imported
+    /// directory keeps its own, e.g. `ou=groups`).
+    pub groups_rdn: String,
+    /// RDN of the container of service accounts (`cn=services`).
+    pub services_rdn: String,
     /// entryUUID of the root entry.
     pub uuid: [u8; 16],
     /// Creation time.
@@ -391,7 +396,11 @@ impl EnterpriseState {
     pub fn put_member(&mut self, m: Member) {
         let old = self.members.insert(m.id, m.clone());
         let (old_account, old_org, old_uid) = match &old {
-            Some(o) => (Some(o.account.to_ascii_lowercase()), Some(o.org), Some(o.uid_number)),
+            Some(o) => (
+                Some(o.account.to_ascii_lowercase()),
+                Some(o.org),
+                Some(o.uid_number),
+            ),
             None => (None, None, None),
         };
         let account = m.account.to_ascii_lowercase();
@@ -441,8 +450,7 @@ impl EnterpriseState {
 
     fn release_uid_number(&mut self, n: u32) {
         // Imported data may have members sharing a number: keep it while anyone holds it.
-        if self.derived.uid_numbers.is_some() && !self.members.values().any(|m| m.uid_number == n)
-        {
+        if self.derived.uid_numbers.is_some() && !self.members.values().any(|m| m.uid_number == n) {
             if let Some(t) = self.derived.uid_numbers.as_mut() {
                 t.remove(&n);
             }

@@ -45,6 +45,8 @@ impl World {
                 max_groups: 2,
             },
             posix_base: 10000,
+            groups_rdn: "cn=groups".into(),
+            services_rdn: "cn=services".into(),
             uuid: [0; 16],
             created_at: 0,
             modified_at: 0,

@@ -67,6 +67,8 @@ pub fn enterprise(number: u64, naming_context: &str) -> Enterprise {
             max_groups: 20,
         },
         posix_base: 20_000,
+        groups_rdn: "ou=Groups".into(),
+        services_rdn: "ou=Applications".into(),
         uuid: uuid(number, 0),
         created_at: 1_000,
         modified_at: 1_001,

@@ -64,8 +64,8 @@ fn data_survives_close_and_reopen() {
 #[test]
 fn migrations_are_recorded_once() {
     let dir = tempfile::tempdir().unwrap();
-    let expected = vec![(1, "init".to_string())];
-    assert_eq!(SCHEMA_VERSION, 1);
+    let expected = vec![(1, "init".to_string()), (2, "containers".to_string())];
+    assert_eq!(SCHEMA_VERSION, 2);
     {
         let store = SqliteStore::open(&db(&dir)).unwrap();
         assert_eq!(store.applied_migrations().unwrap(), expected);

@@ -14,11 +14,18 @@ struct Migration {
 }
 
 /// Every migration, in order. Append only: never edit one that has shipped.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../../migrations/sqlite/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "containers",
+        sql: include_str!("../../migrations/sqlite/0002_containers.sql"),
+    },
+];
 
 /// The schema version this build writes (the last migration's).
 pub const SCHEMA_VERSION: u32 = match MIGRATIONS.last() {

@@ -86,7 +86,7 @@ fn enterprises(conn: &Connection) -> Result<BTreeMap<u64, EnterpriseState>> {
     let mut stmt = conn.prepare_cached(
         "SELECT number, naming_context, short_name, name, seats, account_first, account_last,
              expires_at, domain, super_password, limits, posix_base, uuid, next_id, created_at,
-             modified_at
+             modified_at, groups_rdn, services_rdn
          FROM enterprises",
     )?;
     let mut rows = stmt.query([])?;
@@ -111,6 +111,8 @@ fn enterprises(conn: &Connection) -> Result<BTreeMap<u64, EnterpriseState>> {
             uuid: c.get(12)?,
             created_at: c.get(14)?,
             modified_at: c.get(15)?,
+            groups_rdn: c.get(16)?,
+            services_rdn: c.get(17)?,
         };
         states.insert(
             number,

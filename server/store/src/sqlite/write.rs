@@ -191,8 +191,9 @@ fn insert_enterprise(tx: &Connection, e: &Enterprise, next_id: u64) -> rusqlite:
     tx.prepare_cached(
         "INSERT INTO enterprises (number, naming_context, naming_context_key, short_name, name,
              seats, account_first, account_last, expires_at, domain, super_password, limits,
-             posix_base, uuid, next_id, created_at, modified_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+             posix_base, uuid, next_id, created_at, modified_at, groups_rdn, services_rdn)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19)",
     )?
     .execute(params![
         e.number,
@@ -212,6 +213,8 @@ fn insert_enterprise(tx: &Connection, e: &Enterprise, next_id: u64) -> rusqlite:
         next_id,
         e.created_at,
         e.modified_at,
+        e.groups_rdn,
+        e.services_rdn,
     ])?;
     Ok(())
 }
@@ -222,7 +225,7 @@ fn update_enterprise(tx: &Connection, e: &Enterprise) -> rusqlite::Result<()> {
         "UPDATE enterprises SET naming_context = ?2, naming_context_key = ?3, short_name = ?4,
              name = ?5, seats = ?6, account_first = ?7, account_last = ?8, expires_at = ?9,
              domain = ?10, super_password = ?11, limits = ?12, posix_base = ?13, uuid = ?14,
-             created_at = ?15, modified_at = ?16
+             created_at = ?15, modified_at = ?16, groups_rdn = ?17, services_rdn = ?18
          WHERE number = ?1",
     )?
     .execute(params![
@@ -242,6 +245,8 @@ fn update_enterprise(tx: &Connection, e: &Enterprise) -> rusqlite::Result<()> {
         e.uuid,
         e.created_at,
         e.modified_at,
+        e.groups_rdn,
+        e.services_rdn,
     ])?;
     Ok(())
 }
