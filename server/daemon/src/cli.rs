@@ -243,6 +243,158 @@ pub async fn add_service(config: Config, a: AddServiceArgs) -> anyhow::Result<()
     Ok(())
 }
 
+/// `orgdir import-ldif`
+#[derive(clap::Args, Debug)]
+pub struct ImportLdifArgs {
+    /// LDIF files (content records, e.g. from slapcat or ldapsearch -LLL), read in order as
+    /// one directory.
+    #[arg(required = true)]
+    files: Vec<std::path::PathBuf>,
+    /// The new enterprise's number.
+    #[arg(long)]
+    number: u64,
+    /// Short name (default: the top entry's o, or its RDN value).
+    #[arg(long)]
+    short_name: Option<String>,
+    /// Purchased seats (default: the larger of limits.default_seats and the member count).
+    #[arg(long)]
+    seats: Option<u32>,
+    /// Import the entries that map and list the others, instead of refusing the file.
+    #[arg(long)]
+    skip_unmappable: bool,
+    /// Check the file and print the report; store nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Imports LDIF files as a new enterprise. The super password, if any, comes from
+/// ORGDIR_SUPER_PASSWORD.
+pub async fn import_ldif(config: Config, a: ImportLdifArgs) -> anyhow::Result<()> {
+    use orgdir_directory::migrate::{ImportError, ImportOptions, ImportReport};
+    let started = std::time::Instant::now();
+    let mut records = Vec::new();
+    for f in &a.files {
+        let bytes = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let mut recs = orgdir_directory::ldif::parse(&bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+        records.append(&mut recs);
+    }
+    let parsed = started.elapsed();
+    let (_lock, dir) = open_directory(&config)?;
+    let opts = ImportOptions {
+        number: a.number,
+        short_name: a.short_name,
+        seats: a.seats,
+        default_seats: config.limits.default_seats,
+        limits: config.domain_limits(),
+        super_password: std::env::var("ORGDIR_SUPER_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
+        skip_unmappable: a.skip_unmappable,
+        dry_run: a.dry_run,
+    };
+    let print = |r: &ImportReport| {
+        println!(
+            "naming context {}: {} orgs, {} members, {} groups, {} service accounts",
+            r.naming_context, r.orgs, r.members, r.groups, r.services
+        );
+        for w in &r.warnings {
+            println!("warning: {w}");
+        }
+        if !r.dropped_attributes.is_empty() {
+            let list: Vec<String> = r
+                .dropped_attributes
+                .iter()
+                .map(|(a, n)| format!("{a} ({n})"))
+                .collect();
+            println!("attributes orgdir does not keep: {}", list.join(", "));
+        }
+        for (dn, why) in &r.skipped {
+            println!("not imported: {dn}: {why}");
+        }
+    };
+    match orgdir_directory::migrate::import_records(&dir, records, &opts).await {
+        Ok(r) => {
+            print(&r);
+            if r.stored {
+                println!(
+                    "imported as enterprise {} in {:.1} s (parsing {:.1} s)",
+                    a.number,
+                    started.elapsed().as_secs_f64(),
+                    parsed.as_secs_f64()
+                );
+            } else {
+                println!("dry run: nothing stored");
+            }
+            Ok(())
+        }
+        Err(ImportError::Unmappable(r)) => {
+            print(&r);
+            bail!(
+                "{} entries cannot be imported; nothing was stored (fix them, or pass --skip-unmappable)",
+                r.skipped.len()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `orgdir export-ldif`
+#[derive(clap::Args, Debug)]
+pub struct ExportLdifArgs {
+    /// Enterprise number.
+    #[arg(long)]
+    enterprise: u64,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+}
+
+/// Exports an enterprise as LDIF (password hashes included: protect the file).
+pub fn export_ldif(config: Config, a: ExportLdifArgs) -> anyhow::Result<()> {
+    // Reads only: works beside a running server.
+    let store = match open_data_dir(&config) {
+        Ok((_lock, store)) => store,
+        Err(_) => orgdir_store::SqliteStore::open(&config.database_path())?,
+    };
+    let state = store
+        .load_all()?
+        .into_iter()
+        .find(|s| s.enterprise.number == a.enterprise)
+        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+    let snap = orgdir_directory::snapshot::Snapshot::build(std::sync::Arc::new(state), 0);
+    let text = orgdir_directory::migrate::export_ldif(&snap);
+    match &a.out {
+        Some(path) => {
+            write_private(path, text.as_bytes())?;
+            eprintln!(
+                "exported {} entries to {}",
+                snap.entries.len(),
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Writes a file readable by its owner only (it holds password hashes).
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    f.write_all(bytes)?;
+    Ok(())
+}
+
 /// Writes a consistent copy of the database.
 pub fn backup(config: Config, to: &Path) -> anyhow::Result<()> {
     // The backup reads through SQLite, so it is safe beside a running server; it takes no

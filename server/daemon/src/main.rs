@@ -45,6 +45,11 @@ enum Cmd {
     /// Create a read-only service account (for a mail server, VPN, wiki...). Reads its
     /// password from standard input. Stop the server first.
     AddService(cli::AddServiceArgs),
+    /// Import an LDIF export of another directory server (OpenLDAP, 389-ds...) as a new
+    /// enterprise. Stop the server first.
+    ImportLdif(cli::ImportLdifArgs),
+    /// Export an enterprise as LDIF (with password hashes).
+    ExportLdif(cli::ExportLdifArgs),
     /// Write a consistent copy of the database to a file.
     Backup {
         /// Destination file (must not exist).
@@ -83,6 +88,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         Cmd::Passwd(a) => runtime.block_on(cli::passwd(config, a)),
         Cmd::AddService(a) => runtime.block_on(cli::add_service(config, a)),
+        Cmd::ImportLdif(a) => runtime.block_on(cli::import_ldif(config, a)),
+        Cmd::ExportLdif(a) => cli::export_ldif(config, a),
         Cmd::Backup { to } => cli::backup(config, &to),
     }
 }

@@ -28,6 +28,8 @@ pub mod demo;
 pub mod dit;
 pub mod entry;
 pub mod filter;
+pub mod ldif;
+pub mod migrate;
 pub mod schema;
 pub mod search;
 pub mod service;

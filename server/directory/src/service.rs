@@ -263,6 +263,11 @@ impl Directory {
         self.clock.now()
     }
 
+    /// A fresh random (version 4) UUID for a new entity.
+    pub fn new_uuid(&self) -> [u8; 16] {
+        uuid_v4(self.entropy.as_ref())
+    }
+
     /// The service's settings.
     pub fn config(&self) -> &DirectoryConfig {
         &self.config
@@ -358,13 +363,66 @@ impl Directory {
             modified_at: now,
         };
         let state = EnterpriseState::new(enterprise, &mut uuid);
+        self.install_locked(state, source, "enterprise.create")
+            .await
+    }
+
+    /// Stores a complete, already-validated enterprise (an import) in one transaction and
+    /// publishes it. Fails if its number or naming context collides with another's.
+    pub async fn install_enterprise(
+        &self,
+        state: EnterpriseState,
+        source: &str,
+        action: &str,
+    ) -> Result<u64> {
+        let _guard = self.write_lock.lock().await;
+        let nc = Dn::parse(&state.enterprise.naming_context).map_err(|e| RuleError::Invalid {
+            field: "naming_context",
+            reason: e.to_string(),
+        })?;
+        let cat = self.catalog();
+        if cat.get(state.enterprise.number).is_some() {
+            return Err(RuleError::AlreadyExists(format!(
+                "enterprise {}",
+                state.enterprise.number
+            ))
+            .into());
+        }
+        if cat
+            .enterprises
+            .values()
+            .any(|s| nc.is_within(&s.base) || s.base.is_within(&nc))
+        {
+            return Err(RuleError::Conflict(format!(
+                "naming context {nc} overlaps another enterprise's"
+            ))
+            .into());
+        }
+        drop(cat);
+        self.install_locked(state, source, action).await
+    }
+
+    /// The store-and-publish half of enterprise creation; the caller holds the write lock.
+    async fn install_locked(
+        &self,
+        state: EnterpriseState,
+        source: &str,
+        action: &str,
+    ) -> Result<u64> {
         let audit = AuditRecord {
-            at: now,
+            at: self.clock.now(),
             actor: "operator".into(),
             source: source.into(),
-            action: "enterprise.create".into(),
+            action: action.into(),
             target: state.enterprise.naming_context.clone(),
-            detail: format!("enterprise {}", state.enterprise.number),
+            detail: format!(
+                "enterprise {}: {} orgs, {} members, {} groups, {} service accounts",
+                state.enterprise.number,
+                state.orgs.len(),
+                state.members.len(),
+                state.groups.len(),
+                state.services.len()
+            ),
         };
         let store = self.store.clone();
         let number = state.enterprise.number;
