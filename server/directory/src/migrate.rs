@@ -611,7 +611,7 @@ fn note_dropped(report: &mut ImportReport, r: &Record, kept: &[&str]) {
         if !kept.contains(&name.as_str()) && seen.insert(name.clone()) {
             let shown = schema::lookup(&name)
                 .map(|id| schema::attr(id).name.to_string())
-                .unwrap_or(name);
+                .unwrap_or_else(|| ldif::base_name(a).to_string());
             *report.dropped_attributes.entry(shown).or_default() += 1;
         }
     }
@@ -632,8 +632,8 @@ fn member_fields(e: &Parsed, org: OrgId, role: RoleId) -> Result<NewMember, Stri
     let account = account_of(e).ok_or("a member needs a uid (its account)")?;
     let name = e
         .rec
-        .first("displayName")
-        .or_else(|| e.rec.first("cn"))
+        .first("cn")
+        .or_else(|| e.rec.first("displayName"))
         .or_else(|| e.rec.first("sn"))
         .ok_or("a member needs a cn")?;
     let num = |attr: &str| -> Result<Option<u32>, String> {

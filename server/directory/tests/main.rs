@@ -19,6 +19,8 @@ use orgdir_domain::model::BuiltinRole;
 use orgdir_passwords::Argon2Params;
 use orgdir_store::{AuditQuery, SqliteStore};
 
+mod migrate;
+
 const T0: i64 = 1_764_000_000;
 
 fn config() -> DirectoryConfig {

@@ -404,21 +404,21 @@ impl EnterpriseState {
             None => (None, None, None),
         };
         let account = m.account.to_ascii_lowercase();
-        if old_account.as_deref() != Some(account.as_str()) {
-            if let Some(t) = self.derived.accounts.as_mut() {
-                if let Some(a) = &old_account {
-                    t.remove(a);
-                }
-                t.insert(account, m.id);
+        if old_account.as_deref() != Some(account.as_str())
+            && let Some(t) = self.derived.accounts.as_mut()
+        {
+            if let Some(a) = &old_account {
+                t.remove(a);
             }
+            t.insert(account, m.id);
         }
-        if old_org != Some(m.org) {
-            if let Some(t) = self.derived.org_members.as_mut() {
-                if let Some(c) = old_org.and_then(|o| t.get_mut(&o)) {
-                    *c = c.saturating_sub(1);
-                }
-                *t.entry(m.org).or_insert(0) += 1;
+        if old_org != Some(m.org)
+            && let Some(t) = self.derived.org_members.as_mut()
+        {
+            if let Some(c) = old_org.and_then(|o| t.get_mut(&o)) {
+                *c = c.saturating_sub(1);
             }
+            *t.entry(m.org).or_insert(0) += 1;
         }
         if old_uid != Some(m.uid_number) {
             if let Some(u) = old_uid {
@@ -450,10 +450,11 @@ impl EnterpriseState {
 
     fn release_uid_number(&mut self, n: u32) {
         // Imported data may have members sharing a number: keep it while anyone holds it.
-        if self.derived.uid_numbers.is_some() && !self.members.values().any(|m| m.uid_number == n) {
-            if let Some(t) = self.derived.uid_numbers.as_mut() {
-                t.remove(&n);
-            }
+        if self.derived.uid_numbers.is_some()
+            && !self.members.values().any(|m| m.uid_number == n)
+            && let Some(t) = self.derived.uid_numbers.as_mut()
+        {
+            t.remove(&n);
         }
     }
 
