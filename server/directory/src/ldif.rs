@@ -241,7 +241,7 @@ sn: Zh\n \
  ang\n\
 \n\
 \n\
-dn:: b3U9546w56m2LGRjPXg=\n\
+dn:: b3U956CU56m2LGRjPXg=\n\
 ou: x\n";
         let recs = parse(text.as_bytes()).unwrap();
         assert_eq!(recs.len(), 2);
