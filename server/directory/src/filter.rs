@@ -44,6 +44,34 @@ pub struct Substrings {
     pub final_: Option<String>,
 }
 
+/// An assertion value with its normalized forms, computed once per search (not per entry).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assertion {
+    /// The value as sent.
+    pub raw: String,
+    /// Its equality key under the attribute's matching rule (`None`: invalid for the
+    /// syntax, so equality is Undefined).
+    key: Option<String>,
+    /// Its integer value, for integer attributes.
+    int: Option<i64>,
+}
+
+impl Assertion {
+    /// Prepares `raw` for comparisons on `attr`.
+    pub fn new(attr: &FilterAttr, raw: impl Into<String>) -> Assertion {
+        let raw = raw.into();
+        let m = match attr {
+            FilterAttr::Known(a) => schema::attr(*a).matching,
+            FilterAttr::Unknown => Matching::None,
+        };
+        Assertion {
+            key: assertion_key(m, &raw),
+            int: raw.trim().parse::<i64>().ok(),
+            raw,
+        }
+    }
+}
+
 /// A matching rule named in an extensible match.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Rule {
@@ -96,17 +124,17 @@ pub enum Filter {
     /// Negation.
     Not(Box<Filter>),
     /// Equality match.
-    Equality(FilterAttr, String),
+    Equality(FilterAttr, Assertion),
     /// Substrings match.
     Substrings(FilterAttr, Substrings),
     /// Ordering: value >= assertion.
-    GreaterOrEqual(FilterAttr, String),
+    GreaterOrEqual(FilterAttr, Assertion),
     /// Ordering: value <= assertion.
-    LessOrEqual(FilterAttr, String),
+    LessOrEqual(FilterAttr, Assertion),
     /// Attribute present.
     Present(FilterAttr),
     /// Approximate match.
-    Approx(FilterAttr, String),
+    Approx(FilterAttr, Assertion),
     /// Extensible match.
     Extensible {
         /// The rule, if named.
@@ -118,6 +146,32 @@ pub enum Filter {
         /// Also match the entry's DN attributes.
         dn_attributes: bool,
     },
+}
+
+impl Filter {
+    /// `(attr=value)` with the assertion prepared.
+    pub fn equality(attr: FilterAttr, value: impl Into<String>) -> Filter {
+        let a = Assertion::new(&attr, value);
+        Filter::Equality(attr, a)
+    }
+
+    /// `(attr>=value)`.
+    pub fn greater_or_equal(attr: FilterAttr, value: impl Into<String>) -> Filter {
+        let a = Assertion::new(&attr, value);
+        Filter::GreaterOrEqual(attr, a)
+    }
+
+    /// `(attr<=value)`.
+    pub fn less_or_equal(attr: FilterAttr, value: impl Into<String>) -> Filter {
+        let a = Assertion::new(&attr, value);
+        Filter::LessOrEqual(attr, a)
+    }
+
+    /// `(attr~=value)`.
+    pub fn approx(attr: FilterAttr, value: impl Into<String>) -> Filter {
+        let a = Assertion::new(&attr, value);
+        Filter::Approx(attr, a)
+    }
 }
 
 /// Three-valued filter result (RFC 4511 section 4.5.1.7).
@@ -180,6 +234,41 @@ impl Eval<'_> {
         }
     }
 
+    /// Calls `f` on each visible value of `attr` until it returns true; returns whether it
+    /// did. References are given as the target's normalized DN, `memberUid` references as
+    /// the account. Nothing is allocated for stored strings.
+    pub fn any_value(
+        &self,
+        id: EntryId,
+        entry: &Entry,
+        attr: AttrId,
+        mut f: impl FnMut(&str) -> bool,
+    ) -> bool {
+        if attr == *ids::HAS_SUBORDINATES {
+            let any = self.snap.children(id).any(|c| self.sees(c));
+            return f(if any { "TRUE" } else { "FALSE" });
+        }
+        match entry.get(attr) {
+            None => false,
+            Some(Values::Str(v)) => v.iter().any(|x| f(x)),
+            Some(Values::Refs(rs)) => rs.iter().any(|r| {
+                self.sees(*r) && self.snap.entry(*r).is_some_and(|t| f(&t.ndn))
+            }),
+            Some(Values::Uids(rs)) => rs.iter().any(|r| {
+                self.sees(*r)
+                    && match self.snap.entry(*r).map(|t| t.kind) {
+                        Some(EntryKind::Member(m)) => self
+                            .snap
+                            .state
+                            .members
+                            .get(&m)
+                            .is_some_and(|m| f(&m.account)),
+                        _ => false,
+                    }
+            }),
+        }
+    }
+
     /// Evaluates `f` on entry `id`.
     pub fn eval(&self, f: &Filter, id: EntryId, entry: &Entry) -> Tri {
         match f {
@@ -211,10 +300,13 @@ impl Eval<'_> {
                 Tri::Undefined => Tri::Undefined,
             },
             Filter::Present(FilterAttr::Known(a)) => {
-                Tri::from_bool(!self.values(id, entry, *a).is_empty())
+                Tri::from_bool(self.any_value(id, entry, *a, |_| true))
             }
             Filter::Present(FilterAttr::Unknown) => Tri::False,
-            Filter::Equality(FilterAttr::Known(a), v) => self.equality(id, entry, *a, v, None),
+            Filter::Equality(FilterAttr::Known(a), v) => {
+                let m = schema::attr(*a).matching;
+                self.equality(id, entry, *a, m, v)
+            }
             Filter::Approx(FilterAttr::Known(a), v) => {
                 let m = schema::attr(*a).matching;
                 if matches!(m, Matching::CaseIgnore | Matching::CaseExact) {
@@ -224,10 +316,10 @@ impl Eval<'_> {
                             .filter(|c| !c.is_whitespace())
                             .collect()
                     };
-                    let want = squash(v);
-                    Tri::from_bool(self.values(id, entry, *a).iter().any(|x| squash(x) == want))
+                    let want = squash(&v.raw);
+                    Tri::from_bool(self.any_value(id, entry, *a, |x| squash(x) == want))
                 } else {
-                    self.equality(id, entry, *a, v, None)
+                    self.equality(id, entry, *a, m, v)
                 }
             }
             Filter::Substrings(FilterAttr::Known(a), s) => {
@@ -243,9 +335,7 @@ impl Eval<'_> {
                     final_: s.final_.as_deref().map(ns),
                 };
                 Tri::from_bool(
-                    self.values(id, entry, *a)
-                        .iter()
-                        .any(|x| substring_match(&ns(x), &pattern)),
+                    self.any_value(id, entry, *a, |x| substring_match(&ns(x), &pattern)),
                 )
             }
             Filter::GreaterOrEqual(FilterAttr::Known(a), v) => {
@@ -266,57 +356,52 @@ impl Eval<'_> {
         }
     }
 
-    fn equality(
-        &self,
-        id: EntryId,
-        entry: &Entry,
-        a: AttrId,
-        v: &str,
-        rule: Option<Matching>,
-    ) -> Tri {
-        let m = rule.unwrap_or(schema::attr(a).matching);
-        let Some(want) = assertion_key(m, v) else {
+    fn equality(&self, id: EntryId, entry: &Entry, a: AttrId, m: Matching, v: &Assertion) -> Tri {
+        let Some(want) = v.key.as_deref() else {
             return Tri::Undefined;
         };
         if m == Matching::None {
             return Tri::Undefined;
         }
-        let values = self.values(id, entry, a);
-        Tri::from_bool(values.iter().any(|x| value_key(m, a, x) == want))
+        if m == Matching::Integer {
+            let Some(want) = v.int else {
+                return Tri::Undefined;
+            };
+            return Tri::from_bool(
+                self.any_value(id, entry, a, |x| x.trim().parse::<i64>().ok() == Some(want)),
+            );
+        }
+        Tri::from_bool(self.any_value(id, entry, a, |x| value_matches(m, x, want)))
     }
 
-    fn ordering(&self, id: EntryId, entry: &Entry, a: AttrId, v: &str, ge: bool) -> Tri {
+    fn ordering(&self, id: EntryId, entry: &Entry, a: AttrId, v: &Assertion, ge: bool) -> Tri {
         let m = schema::attr(a).matching;
-        let values = self.values(id, entry, a);
+        let cmp = |x: std::cmp::Ordering| {
+            if ge {
+                x != std::cmp::Ordering::Less
+            } else {
+                x != std::cmp::Ordering::Greater
+            }
+        };
         match m {
             Matching::Integer => {
-                let Ok(want) = v.trim().parse::<i64>() else {
+                let Some(want) = v.int else {
                     return Tri::Undefined;
                 };
-                Tri::from_bool(
-                    values
-                        .iter()
-                        .filter_map(|x| x.parse::<i64>().ok())
-                        .any(|x| if ge { x >= want } else { x <= want }),
-                )
-            }
-            Matching::Time => {
-                let Some(want) = normalize_time(v) else {
-                    return Tri::Undefined;
-                };
-                Tri::from_bool(values.iter().any(|x| {
-                    if ge {
-                        x.as_str() >= want.as_str()
-                    } else {
-                        x.as_str() <= want.as_str()
-                    }
+                Tri::from_bool(self.any_value(id, entry, a, |x| {
+                    x.parse::<i64>().is_ok_and(|x| cmp(x.cmp(&want)))
                 }))
             }
+            Matching::Time => {
+                let Some(want) = normalize_time(&v.raw) else {
+                    return Tri::Undefined;
+                };
+                Tri::from_bool(self.any_value(id, entry, a, |x| cmp(x.cmp(want.as_str()))))
+            }
             Matching::CaseIgnore | Matching::CaseExact => {
-                let want = normalize(m, v);
-                Tri::from_bool(values.iter().any(|x| {
-                    let x = normalize(m, x);
-                    if ge { x >= want } else { x <= want }
+                let want = normalize(m, &v.raw);
+                Tri::from_bool(self.any_value(id, entry, a, |x| {
+                    cmp(normalize(m, x).as_str().cmp(want.as_str()))
                 }))
             }
             _ => Tri::Undefined,
@@ -343,57 +428,50 @@ impl Eval<'_> {
         if attr_id.is_none() && rule.is_none() {
             return Tri::Undefined;
         }
-        let check = |a: AttrId, values: &[String]| -> Tri {
+        // One value against the rule (or the attribute's own equality).
+        let check = |a: AttrId, x: &str| -> Tri {
             match rule {
                 Some(Rule::BitAnd) | Some(Rule::BitOr) => {
-                    let Ok(mask) = value.trim().parse::<i64>() else {
+                    let (Ok(mask), Ok(x)) = (value.trim().parse::<i64>(), x.parse::<i64>())
+                    else {
                         return Tri::Undefined;
                     };
-                    Tri::from_bool(
-                        values
-                            .iter()
-                            .filter_map(|x| x.parse::<i64>().ok())
-                            .any(|x| {
-                                if rule == Some(Rule::BitAnd) {
-                                    x & mask == mask
-                                } else {
-                                    x & mask != 0
-                                }
-                            }),
-                    )
+                    Tri::from_bool(if rule == Some(Rule::BitAnd) {
+                        x & mask == mask
+                    } else {
+                        x & mask != 0
+                    })
                 }
                 Some(Rule::Unknown) => Tri::Undefined,
                 Some(Rule::Matching(m)) => match assertion_key(m, value) {
-                    Some(want) => Tri::from_bool(values.iter().any(|x| value_key(m, a, x) == want)),
+                    Some(want) => Tri::from_bool(value_matches(m, x, &want)),
                     None => Tri::Undefined,
                 },
                 None => {
                     let m = schema::attr(a).matching;
                     match assertion_key(m, value) {
-                        Some(want) => {
-                            Tri::from_bool(values.iter().any(|x| value_key(m, a, x) == want))
-                        }
+                        Some(want) => Tri::from_bool(value_matches(m, x, &want)),
                         None => Tri::Undefined,
                     }
                 }
             }
         };
         let mut result = Tri::False;
-        let mut fold = |t: Tri| match t {
-            Tri::True => result = Tri::True,
-            Tri::Undefined if result == Tri::False => result = Tri::Undefined,
-            _ => {}
+        let mut fold = |t: Tri| {
+            match t {
+                Tri::True => result = Tri::True,
+                Tri::Undefined if result == Tri::False => result = Tri::Undefined,
+                _ => {}
+            }
+            t == Tri::True
         };
         match attr_id {
-            Some(a) => fold(check(a, &self.values(id, entry, a))),
+            Some(a) => {
+                self.any_value(id, entry, a, |x| fold(check(a, x)));
+            }
             None => {
                 for (a, _) in &entry.attrs {
-                    if *a == *ids::USER_PASSWORD {
-                        continue;
-                    }
-                    let t = check(*a, &self.values(id, entry, *a));
-                    fold(t);
-                    if t == Tri::True {
+                    if *a != *ids::USER_PASSWORD && self.any_value(id, entry, *a, |x| fold(check(*a, x))) {
                         break;
                     }
                 }
@@ -408,7 +486,7 @@ impl Eval<'_> {
                     if attr_id.is_some_and(|x| x != a) {
                         continue;
                     }
-                    fold(check(a, std::slice::from_ref(&ava.value)));
+                    fold(check(a, &ava.value));
                 }
             }
         }
@@ -423,7 +501,7 @@ impl Eval<'_> {
                 if !at.indexed || *a == *ids::HAS_SUBORDINATES {
                     return None;
                 }
-                let key = assertion_key(at.matching, v)?;
+                let key = v.key.clone()?;
                 let key = if at.matching == Matching::Oid {
                     normalize_value(schema::object_class_name(&key).unwrap_or(&key))
                 } else {
@@ -510,17 +588,42 @@ fn assertion_key(m: Matching, v: &str) -> Option<String> {
     }
 }
 
-/// Normalized key of a stored value.
-fn value_key(m: Matching, _attr: AttrId, v: &str) -> String {
+/// Whether stored value `v` equals the normalized assertion `want` under matching `m`.
+/// Common cases (ASCII case-insensitive strings, object class names, normalized DNs of
+/// references) compare without allocating.
+fn value_matches(m: Matching, v: &str, want: &str) -> bool {
     match m {
-        Matching::Integer => v
-            .trim()
-            .parse::<i64>()
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
-        Matching::Oid => normalize_value(schema::object_class_name(v).unwrap_or(v)),
-        _ => normalize(m, v),
+        Matching::CaseIgnore | Matching::Uuid => {
+            if is_clean_ascii(v) {
+                v.eq_ignore_ascii_case(want)
+            } else {
+                normalize_value(v) == want
+            }
+        }
+        Matching::Oid => {
+            let v = schema::object_class_name(v).unwrap_or(v);
+            if is_clean_ascii(v) {
+                v.eq_ignore_ascii_case(want)
+            } else {
+                normalize_value(v) == want
+            }
+        }
+        // References are handed over already normalized (the target's ndn); stored DN
+        // strings are normalized here.
+        Matching::Dn => v == want || normalize(m, v) == want,
+        Matching::Integer => v.trim().parse::<i64>().map(|n| n.to_string()).ok().as_deref() == Some(want),
+        Matching::CaseExact | Matching::Time => v == want,
+        _ => normalize(m, v) == want,
     }
+}
+
+/// ASCII without leading, trailing or doubled spaces: normalizing it only lower-cases it.
+fn is_clean_ascii(v: &str) -> bool {
+    v.is_ascii()
+        && !v.starts_with(' ')
+        && !v.ends_with(' ')
+        && !v.contains("  ")
+        && !v.bytes().any(|b| b.is_ascii_whitespace() && b != b' ')
 }
 
 fn normalize_sub(m: Matching, v: &str) -> String {

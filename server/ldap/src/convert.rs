@@ -57,7 +57,7 @@ fn go(
         LdapFilter::Not(f) => {
             Filter::Not(Box::new(go(f, depth + 1, max_depth, budget, max_elements)?))
         }
-        LdapFilter::Equality(a, v) => Filter::Equality(attr(a), v.clone()),
+        LdapFilter::Equality(a, v) => Filter::equality(attr(a), v.clone()),
         LdapFilter::Substring(a, s) => Filter::Substrings(
             attr(a),
             Substrings {
@@ -66,10 +66,10 @@ fn go(
                 final_: s.final_.clone(),
             },
         ),
-        LdapFilter::GreaterOrEqual(a, v) => Filter::GreaterOrEqual(attr(a), v.clone()),
-        LdapFilter::LessOrEqual(a, v) => Filter::LessOrEqual(attr(a), v.clone()),
+        LdapFilter::GreaterOrEqual(a, v) => Filter::greater_or_equal(attr(a), v.clone()),
+        LdapFilter::LessOrEqual(a, v) => Filter::less_or_equal(attr(a), v.clone()),
         LdapFilter::Present(a) => Filter::Present(attr(a)),
-        LdapFilter::Approx(a, v) => Filter::Approx(attr(a), v.clone()),
+        LdapFilter::Approx(a, v) => Filter::approx(attr(a), v.clone()),
         LdapFilter::Extensible(m) => {
             if m.matching_rule.is_none() && m.type_.is_none() {
                 return Err(FilterError::EmptyExtensible);

@@ -561,7 +561,7 @@ impl Handler {
         let Some(entry) = snap.entry(eid) else {
             return respond(result(LdapResultCode::NoSuchObject, ""));
         };
-        match ev.eval(&Filter::Equality(attr, value), eid, entry) {
+        match ev.eval(&Filter::equality(attr, value), eid, entry) {
             Tri::True => respond(result(LdapResultCode::CompareTrue, "")),
             Tri::False => respond(result(LdapResultCode::CompareFalse, "")),
             Tri::Undefined => respond(result(LdapResultCode::InappropriateMatching, "")),
