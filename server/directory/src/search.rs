@@ -81,6 +81,22 @@ pub fn resolve(snap: &Snapshot, viewer: &Viewer, dn: &Dn) -> Result<EntryId, Sea
     }
 }
 
+fn scan(
+    start: EntryId,
+    end: EntryId,
+    out: &mut Vec<EntryId>,
+    test: &impl Fn(EntryId, &mut Vec<EntryId>) -> bool,
+    check_deadline: &impl Fn(usize, &Vec<EntryId>) -> Result<(), SearchFailure>,
+) -> Result<(), SearchFailure> {
+    for (n, id) in (start..end).enumerate() {
+        check_deadline(n, out)?;
+        if !test(id, out) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Runs a search. Returns matching entry ids in DIT order.
 pub fn search(
     snap: &Snapshot,
@@ -120,43 +136,42 @@ pub fn search(
         }
         Ok(())
     };
-    let candidates = if spec.scope == Scope::Base {
-        Some(vec![base])
+    if spec.scope == Scope::Base {
+        test(base, &mut out);
+        return Ok(out);
+    }
+    let start = if spec.scope == Scope::Children {
+        base + 1
     } else {
-        ev.candidates(spec.filter)
+        base
     };
-    match candidates {
+    match ev.candidates(spec.filter) {
         Some(list) => {
-            for (n, id) in list.into_iter().filter(|id| in_scope(*id)).enumerate() {
+            // Only the candidates inside the subtree's id range.
+            let lo = list.partition_point(|x| *x < start);
+            let hi = list.partition_point(|x| *x < end);
+            let slice = list.get(lo..hi).unwrap_or(&[]);
+            if spec.scope == Scope::One || slice.len() <= (end - start) as usize {
+                for (n, id) in slice.iter().copied().filter(|id| in_scope(*id)).enumerate() {
+                    check_deadline(n, &out)?;
+                    if !test(id, &mut out) {
+                        break;
+                    }
+                }
+                return Ok(out);
+            }
+            // The index narrows less than the scope does: walk the scope instead.
+            scan(start, end, &mut out, &test, &check_deadline)?;
+        }
+        None if spec.scope == Scope::One => {
+            for (n, id) in snap.children(base).enumerate() {
                 check_deadline(n, &out)?;
                 if !test(id, &mut out) {
                     break;
                 }
             }
         }
-        None => match spec.scope {
-            Scope::One => {
-                for (n, id) in snap.children(base).enumerate() {
-                    check_deadline(n, &out)?;
-                    if !test(id, &mut out) {
-                        break;
-                    }
-                }
-            }
-            _ => {
-                let start = if spec.scope == Scope::Children {
-                    base + 1
-                } else {
-                    base
-                };
-                for (n, id) in (start..end).enumerate() {
-                    check_deadline(n, &out)?;
-                    if !test(id, &mut out) {
-                        break;
-                    }
-                }
-            }
-        },
+        None => scan(start, end, &mut out, &test, &check_deadline)?,
     }
     Ok(out)
 }
