@@ -236,6 +236,39 @@ impl Eval<'_> {
         }
     }
 
+    /// Calls `f` on each visible value of `attr` in its display form (references as the
+    /// target's DN as written), for rendering results.
+    pub fn visit_display(&self, id: EntryId, entry: &Entry, attr: AttrId, mut f: impl FnMut(&str)) {
+        if attr == *ids::HAS_SUBORDINATES {
+            let any = self.snap.children(id).any(|c| self.sees(c));
+            f(if any { "TRUE" } else { "FALSE" });
+            return;
+        }
+        match entry.get(attr) {
+            None => {}
+            Some(Values::Str(v)) => v.iter().for_each(|x| f(x)),
+            Some(Values::Refs(rs)) => {
+                for r in rs {
+                    if self.sees(*r)
+                        && let Some(t) = self.snap.entry(*r)
+                    {
+                        f(&t.dn);
+                    }
+                }
+            }
+            Some(Values::Uids(rs)) => {
+                for r in rs {
+                    if self.sees(*r)
+                        && let Some(EntryKind::Member(m)) = self.snap.entry(*r).map(|t| t.kind)
+                        && let Some(m) = self.snap.state.members.get(&m)
+                    {
+                        f(&m.account);
+                    }
+                }
+            }
+        }
+    }
+
     /// Calls `f` on each visible value of `attr` until it returns true; returns whether it
     /// did. References are given as the target's normalized DN, `memberUid` references as
     /// the account. Nothing is allocated for stored strings.
@@ -362,6 +395,15 @@ impl Eval<'_> {
         };
         if m == Matching::None {
             return Tri::Undefined;
+        }
+        if let Some(Values::Refs(refs)) = entry.get(a) {
+            // References are sorted entry ids: find the asserted DN's entry once, then a
+            // binary search (the asserted entry must be visible, like any value).
+            let found = self
+                .snap
+                .lookup_ndn(want)
+                .is_some_and(|t| self.sees(t) && refs.binary_search(&t).is_ok());
+            return Tri::from_bool(found);
         }
         if m == Matching::Integer {
             let Some(want) = v.int else {

@@ -27,6 +27,26 @@ const OID_MANAGE_DSA_IT: &str = "2.16.840.1.113730.3.4.2";
 /// responseName of the Notice of Disconnection (RFC 4511 section 4.4.1).
 pub const OID_NOTICE_OF_DISCONNECTION: &str = "1.3.6.1.4.1.1466.20036";
 
+/// One piece of a response: a message to encode, or messages already encoded (search
+/// result entries are encoded straight from the snapshot).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// A message.
+    Msg(LdapMsg),
+    /// Encoded messages, back to back.
+    Encoded(Vec<u8>),
+}
+
+impl From<LdapMsg> for Reply {
+    fn from(m: LdapMsg) -> Reply {
+        Reply::Msg(m)
+    }
+}
+
+fn msgs(v: Vec<LdapMsg>) -> Vec<Reply> {
+    v.into_iter().map(Reply::Msg).collect()
+}
+
 /// What the network loop should do after sending the responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {
@@ -123,7 +143,12 @@ impl Handler {
     }
 
     /// Handles one request; returns its responses (possibly none) and what to do next.
-    pub async fn handle(&self, session: &mut Session, req: Request) -> (Vec<LdapMsg>, Next) {
+    pub async fn handle(&self, session: &mut Session, req: Request) -> (Vec<Reply>, Next) {
+        let (replies, next) = self.dispatch(session, req).await;
+        (replies, next)
+    }
+
+    async fn dispatch(&self, session: &mut Session, req: Request) -> (Vec<Reply>, Next) {
         let id = req.msg.msgid;
         let op_name = op_name(&req.msg.op);
         // RFC 4511 section 4.1.11: an unrecognized critical control fails the operation.
@@ -132,43 +157,53 @@ impl Handler {
             c.critical && !(c.oid == OID_MANAGE_DSA_IT || (c.oid == OID_PAGED && is_search))
         }) && let Some(resp) = failure_response(id, &req.msg.op, unavailable_critical(bad))
         {
-            return (vec![resp], Next::Continue);
+            return (vec![resp.into()], Next::Continue);
         }
         let paged = req.msg.ctrl.iter().find_map(|c| match c {
             LdapControl::SimplePagedResults { size, cookie } => Some((*size, cookie.clone())),
             _ => None,
         });
         match req.msg.op {
-            LdapOp::BindRequest(b) => (vec![self.bind(session, id, b).await], Next::Continue),
+            LdapOp::BindRequest(b) => {
+                (vec![self.bind(session, id, b).await.into()], Next::Continue)
+            }
             LdapOp::UnbindRequest => (Vec::new(), Next::Close),
             LdapOp::SearchRequest(s) => (self.search(session, id, s, paged), Next::Continue),
-            LdapOp::CompareRequest(c) => (vec![self.compare(session, id, c)], Next::Continue),
+            LdapOp::CompareRequest(c) => {
+                (vec![self.compare(session, id, c).into()], Next::Continue)
+            }
             LdapOp::AbandonRequest(_) => (Vec::new(), Next::Continue),
-            LdapOp::ExtendedRequest(x) => self.extended(session, id, x).await,
+            LdapOp::ExtendedRequest(x) => {
+                let (m, next) = self.extended(session, id, x).await;
+                (msgs(m), next)
+            }
             LdapOp::AddRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::AddResponse(read_only()))],
+                vec![LdapMsg::new(id, LdapOp::AddResponse(read_only())).into()],
                 Next::Continue,
             ),
             LdapOp::ModifyRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::ModifyResponse(read_only()))],
+                vec![LdapMsg::new(id, LdapOp::ModifyResponse(read_only())).into()],
                 Next::Continue,
             ),
             LdapOp::DelRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::DelResponse(read_only()))],
+                vec![LdapMsg::new(id, LdapOp::DelResponse(read_only())).into()],
                 Next::Continue,
             ),
             LdapOp::ModifyDNRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::ModifyDNResponse(read_only()))],
+                vec![LdapMsg::new(id, LdapOp::ModifyDNResponse(read_only())).into()],
                 Next::Continue,
             ),
             _ => {
                 // A response PDU (or intermediate) sent by a client is a protocol error.
                 tracing::debug!(op = op_name, "client sent a server-only PDU");
                 (
-                    vec![notice_of_disconnection(
-                        LdapResultCode::ProtocolError,
-                        "unexpected protocol operation",
-                    )],
+                    vec![
+                        notice_of_disconnection(
+                            LdapResultCode::ProtocolError,
+                            "unexpected protocol operation",
+                        )
+                        .into(),
+                    ],
                     Next::Close,
                 )
             }
@@ -242,9 +277,10 @@ impl Handler {
         id: i32,
         s: LdapSearchRequest,
         paged: Option<(i64, Vec<u8>)>,
-    ) -> Vec<LdapMsg> {
-        let done = |res: LdapResult| LdapMsg::new(id, LdapOp::SearchResultDone(res));
-        let entry = |e: LdapSearchResultEntry| LdapMsg::new(id, LdapOp::SearchResultEntry(e));
+    ) -> Vec<Reply> {
+        let done = |res: LdapResult| Reply::Msg(LdapMsg::new(id, LdapOp::SearchResultDone(res)));
+        let entry =
+            |e: LdapSearchResultEntry| Reply::Msg(LdapMsg::new(id, LdapOp::SearchResultEntry(e)));
         if s.attrs.len() > self.cfg.max_requested_attributes {
             return vec![done(result(
                 LdapResultCode::AdminLimitExceeded,
@@ -376,13 +412,12 @@ impl Handler {
                 result(LdapResultCode::TimeLimitExceeded, "time limit exceeded"),
             ),
         };
-        let mut out: Vec<LdapMsg> = ids
-            .into_iter()
-            .filter_map(|i| render::entry(&ev, i, &sel))
-            .map(entry)
-            .collect();
-        out.push(done(end));
-        out
+        let mut encoded = Vec::with_capacity(ids.len() * 256);
+        let mut scratch = Vec::with_capacity(1024);
+        for i in ids {
+            render::encode_entry(&ev, i, &sel, id, &mut scratch, &mut encoded);
+        }
+        vec![Reply::Encoded(encoded), done(end)]
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -401,13 +436,13 @@ impl Handler {
         cookie: Vec<u8>,
         client_limit: usize,
         deadline: Option<Instant>,
-    ) -> Vec<LdapMsg> {
+    ) -> Vec<Reply> {
         let done_with = |res: LdapResult, cookie: Vec<u8>| {
-            LdapMsg::new_with_ctrls(
+            Reply::Msg(LdapMsg::new_with_ctrls(
                 id,
                 LdapOp::SearchResultDone(res),
                 vec![LdapControl::SimplePagedResults { size: 0, cookie }],
-            )
+            ))
         };
         let fingerprint = format!(
             "{}|{:?}|{:?}|{:?}|{}",
@@ -482,15 +517,15 @@ impl Handler {
             viewer: &state.viewer,
             vis: vis.as_deref(),
         };
-        let mut out = Vec::new();
+        let mut encoded = Vec::new();
+        let mut scratch = Vec::with_capacity(1024);
         for _ in 0..page {
             let Some(eid) = state.remaining.pop_front() else {
                 break;
             };
-            if let Some(e) = render::entry(&ev, eid, &state.sel) {
-                out.push(LdapMsg::new(id, LdapOp::SearchResultEntry(e)));
-            }
+            render::encode_entry(&ev, eid, &state.sel, id, &mut scratch, &mut encoded);
         }
+        let mut out = vec![Reply::Encoded(encoded)];
         let _ = s;
         if state.remaining.is_empty() {
             out.push(done_with(ok(), Vec::new()));

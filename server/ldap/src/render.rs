@@ -67,45 +67,6 @@ impl Selection {
     }
 }
 
-/// Renders one directory entry as the viewer may see it.
-pub fn entry(ev: &Eval<'_>, id: EntryId, sel: &Selection) -> Option<LdapSearchResultEntry> {
-    let e = ev.snap.entry(id)?;
-    let mut attributes = Vec::with_capacity(e.attrs.len() + 1);
-    for (attr, _) in &e.attrs {
-        if !sel.wants(*attr) {
-            continue;
-        }
-        let vals = ev.values(id, e, *attr);
-        if vals.is_empty() {
-            continue;
-        }
-        attributes.push(LdapPartialAttribute {
-            atype: schema::attr(*attr).name.to_string(),
-            vals: if sel.types_only {
-                Vec::new()
-            } else {
-                vals.into_iter().map(String::into_bytes).collect()
-            },
-        });
-    }
-    let hs = *ids::HAS_SUBORDINATES;
-    if sel.wants(hs) {
-        let vals = ev.values(id, e, hs);
-        attributes.push(LdapPartialAttribute {
-            atype: schema::attr(hs).name.to_string(),
-            vals: if sel.types_only {
-                Vec::new()
-            } else {
-                vals.into_iter().map(String::into_bytes).collect()
-            },
-        });
-    }
-    Some(LdapSearchResultEntry {
-        dn: e.dn.clone(),
-        attributes,
-    })
-}
-
 /// OIDs of the controls the server supports.
 pub const SUPPORTED_CONTROLS: [&str; 2] = [
     "1.2.840.113556.1.4.319",  // paged results (RFC 2696)
@@ -218,5 +179,130 @@ pub fn subschema(sel: &Selection) -> LdapSearchResultEntry {
     LdapSearchResultEntry {
         dn: SUBSCHEMA_DN.to_string(),
         attributes: all,
+    }
+}
+
+/// BER: appends a tag and a definite length.
+fn put_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    put_len(out, len);
+}
+
+fn put_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = (len as u64).to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        let used = bytes.get(skip..).unwrap_or(&[]);
+        out.push(0x80 | used.len() as u8);
+        out.extend_from_slice(used);
+    }
+}
+
+/// Size of a tag + length header for a value of `len` bytes.
+fn header_len(len: usize) -> usize {
+    if len < 0x80 {
+        2
+    } else {
+        2 + (8 - (len as u64).leading_zeros() as usize / 8)
+    }
+}
+
+fn tlv_len(len: usize) -> usize {
+    header_len(len) + len
+}
+
+/// A non-negative INTEGER's content bytes (minimal two's complement).
+fn int_bytes(n: i32) -> Vec<u8> {
+    let b = n.to_be_bytes();
+    let skip = b.iter().take_while(|x| **x == 0).count().min(3);
+    let mut v = b.get(skip..).unwrap_or(&[0]).to_vec();
+    if v.first().is_some_and(|x| x & 0x80 != 0) {
+        v.insert(0, 0);
+    }
+    v
+}
+
+/// Appends one SearchResultEntry message for entry `id`, encoded straight from the snapshot
+/// (no intermediate structures): the hot path of every search. `scratch` is reused between
+/// entries. Returns false if the entry does not exist.
+pub fn encode_entry(
+    ev: &Eval<'_>,
+    id: EntryId,
+    sel: &Selection,
+    msgid: i32,
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) -> bool {
+    let Some(e) = ev.snap.entry(id) else {
+        return false;
+    };
+    scratch.clear();
+    let hs = *ids::HAS_SUBORDINATES;
+    let attrs = e
+        .attrs
+        .iter()
+        .map(|(a, _)| *a)
+        .filter(|a| sel.wants(*a))
+        .chain(sel.wants(hs).then_some(hs));
+    for attr in attrs {
+        let name = schema::attr(attr).name.as_bytes();
+        let mut values_len = 0usize;
+        let mut count = 0usize;
+        ev.visit_display(id, e, attr, |v| {
+            values_len += tlv_len(v.len());
+            count += 1;
+        });
+        if count == 0 {
+            continue;
+        }
+        if sel.types_only {
+            values_len = 0;
+        }
+        let inner = tlv_len(name.len()) + tlv_len(values_len);
+        put_header(scratch, 0x30, inner);
+        put_header(scratch, 0x04, name.len());
+        scratch.extend_from_slice(name);
+        put_header(scratch, 0x31, values_len);
+        if !sel.types_only {
+            ev.visit_display(id, e, attr, |v| {
+                put_header(scratch, 0x04, v.len());
+                scratch.extend_from_slice(v.as_bytes());
+            });
+        }
+    }
+    let dn = e.dn.as_bytes();
+    let id_bytes = int_bytes(msgid);
+    let op_len = tlv_len(dn.len()) + tlv_len(scratch.len());
+    let msg_len = tlv_len(id_bytes.len()) + tlv_len(op_len);
+    out.reserve(tlv_len(msg_len));
+    put_header(out, 0x30, msg_len);
+    put_header(out, 0x02, id_bytes.len());
+    out.extend_from_slice(&id_bytes);
+    put_header(out, 0x64, op_len);
+    put_header(out, 0x04, dn.len());
+    out.extend_from_slice(dn);
+    put_header(out, 0x30, scratch.len());
+    out.extend_from_slice(scratch);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ber_lengths() {
+        for len in [0usize, 1, 127, 128, 255, 256, 65_535, 65_536, 1 << 24] {
+            let mut v = Vec::new();
+            put_header(&mut v, 0x04, len);
+            assert_eq!(v.len(), header_len(len), "{len}");
+        }
+        assert_eq!(int_bytes(0), vec![0]);
+        assert_eq!(int_bytes(127), vec![127]);
+        assert_eq!(int_bytes(128), vec![0, 128]);
+        assert_eq!(int_bytes(256), vec![1, 0]);
+        assert_eq!(int_bytes(i32::MAX), vec![0x7f, 0xff, 0xff, 0xff]);
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::frame::{self, FrameError};
-use crate::handler::{Handler, Next, Session, notice_of_disconnection};
+use crate::handler::{Handler, Next, Reply, Session, notice_of_disconnection};
 
 /// How a connection loop ended.
 enum End<S> {
@@ -114,10 +114,13 @@ where
                         let _ = send(
                             &mut stream,
                             &mut out,
-                            vec![notice_of_disconnection(
-                                LdapResultCode::Unavailable,
-                                "idle timeout",
-                            )],
+                            vec![
+                                notice_of_disconnection(
+                                    LdapResultCode::Unavailable,
+                                    "idle timeout",
+                                )
+                                .into(),
+                            ],
                             &cfg,
                         )
                         .await;
@@ -136,7 +139,7 @@ where
                 let _ = send(
                     &mut stream,
                     &mut out,
-                    vec![notice_of_disconnection(code, &e.to_string())],
+                    vec![notice_of_disconnection(code, &e.to_string()).into()],
                     &cfg,
                 )
                 .await;
@@ -168,7 +171,7 @@ where
 async fn send<S>(
     stream: &mut S,
     out: &mut BytesMut,
-    msgs: Vec<ldap3_proto::LdapMsg>,
+    msgs: Vec<Reply>,
     cfg: &crate::config::LdapConfig,
 ) -> std::io::Result<()>
 where
@@ -179,7 +182,10 @@ where
     }
     out.clear();
     for m in msgs {
-        frame::encode(m, out)?;
+        match m {
+            Reply::Msg(m) => frame::encode(m, out)?,
+            Reply::Encoded(bytes) => out.extend_from_slice(&bytes),
+        }
     }
     match tokio::time::timeout(cfg.write_timeout, async {
         stream.write_all(out).await?;

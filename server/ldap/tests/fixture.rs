@@ -9,7 +9,7 @@ use ldap3_proto::proto::*;
 use orgdir_directory::service::{Directory, DirectoryConfig};
 use orgdir_directory::world::{ManualClock, OsEntropy};
 use orgdir_ldap::frame::{RawControl, Request};
-use orgdir_ldap::handler::Next;
+use orgdir_ldap::handler::{Next, Reply};
 use orgdir_ldap::{Handler, LdapConfig, Session};
 use orgdir_passwords::Argon2Params;
 
@@ -78,7 +78,33 @@ pub fn send_raw(
         msg: LdapMsg::new_with_ctrls(7, op, ctrl),
         controls,
     };
-    env().0.block_on(h.handle(s, req))
+    let (replies, next) = env().0.block_on(h.handle(s, req));
+    (decode(replies), next)
+}
+
+/// Turns replies into messages, decoding pre-encoded entries with ldap3_proto's own codec
+/// (which also checks that the hand-made BER is well-formed).
+pub fn decode(replies: Vec<Reply>) -> Vec<LdapMsg> {
+    use tokio_util::codec::Decoder;
+    let mut out = Vec::new();
+    for r in replies {
+        match r {
+            Reply::Msg(m) => out.push(m),
+            Reply::Encoded(bytes) => {
+                let mut buf = bytes::BytesMut::from(&bytes[..]);
+                let mut codec = ldap3_proto::LdapCodec::default();
+                while !buf.is_empty() {
+                    let m = codec
+                        .decode(&mut buf)
+                        .expect("valid BER")
+                        .expect("a whole message");
+                    assert_eq!(m.msgid, 7, "entries carry the request's messageID");
+                    out.push(m);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A session bound as `who`: "anon", "reader", "admin" or a member account.
