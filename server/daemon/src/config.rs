@@ -72,6 +72,7 @@ pub struct Security {
     pub argon2_parallelism: u32,
     pub min_password_length: usize,
     pub hash_workers: usize,
+    pub bind_cache_seconds: u64,
 }
 
 /// `[limits]`
@@ -147,6 +148,7 @@ impl Default for Security {
             argon2_parallelism: 1,
             min_password_length: 8,
             hash_workers: 0,
+            bind_cache_seconds: 300,
         }
     }
 }
@@ -276,6 +278,7 @@ impl Config {
             argon2: self.argon2(),
             min_password_length: self.security.min_password_length,
             hash_workers: self.security.hash_workers,
+            bind_cache_seconds: self.security.bind_cache_seconds,
         }
     }
 

@@ -42,6 +42,8 @@ pub struct DirectoryConfig {
     pub min_password_length: usize,
     /// Concurrent password-hash computations (0: number of CPUs).
     pub hash_workers: usize,
+    /// How long a successful slow-hash verification is remembered (0: never).
+    pub bind_cache_seconds: u64,
 }
 
 impl Default for DirectoryConfig {
@@ -53,6 +55,7 @@ impl Default for DirectoryConfig {
             argon2: Argon2Params::default(),
             min_password_length: 8,
             hash_workers: 0,
+            bind_cache_seconds: 300,
         }
     }
 }
@@ -98,7 +101,7 @@ pub struct Principal {
 }
 
 /// The kinds of identity that can bind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PrincipalKind {
     /// The enterprise administrator (super password).
     Admin,
@@ -181,6 +184,48 @@ struct Failures {
     last: Timestamp,
 }
 
+/// A remembered successful verification of a slow hash.
+#[derive(Debug, Clone, Copy)]
+struct CachedCredential {
+    /// HMAC-SHA256 of the password under the per-process key.
+    mac: [u8; 32],
+    /// Fingerprint of the stored hash it was verified against.
+    hash_fp: u64,
+    /// Unix time it stops being used.
+    expires: Timestamp,
+}
+
+/// Most remembered verifications.
+const MAX_CACHE_ENTRIES: usize = 100_000;
+
+/// Whether verifying against this stored hash is expensive (argon2, crypt, unknown).
+fn is_slow_scheme(hash: &str) -> bool {
+    !matches!(
+        orgdir_passwords::scheme_of(hash),
+        Ok(orgdir_passwords::Scheme::Ssha
+            | orgdir_passwords::Scheme::Ssha256
+            | orgdir_passwords::Scheme::Ssha512
+            | orgdir_passwords::Scheme::Sha
+            | orgdir_passwords::Scheme::Sha256
+            | orgdir_passwords::Scheme::Sha512
+            | orgdir_passwords::Scheme::Smd5
+            | orgdir_passwords::Scheme::Md5
+            | orgdir_passwords::Scheme::Cleartext)
+    )
+}
+
+/// The lockout bookkeeping key of an identity.
+fn lockout_key_of(enterprise: u64, kind: PrincipalKind) -> String {
+    format!("{enterprise}:{kind:?}")
+}
+
+fn fingerprint(hash: &str) -> u64 {
+    use std::hash::{Hash, Hasher as _};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    hash.hash(&mut h);
+    h.finish()
+}
+
 /// Most lockout records kept; older ones are dropped first.
 const MAX_LOCKOUT_RECORDS: usize = 100_000;
 
@@ -192,6 +237,8 @@ pub struct Directory {
     hasher: Arc<Hasher>,
     hash_permits: Arc<Semaphore>,
     failures: Mutex<HashMap<String, Failures>>,
+    cred_cache: Mutex<HashMap<(u64, PrincipalKind), CachedCredential>>,
+    cache_secret: [u8; 32],
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     config: DirectoryConfig,
@@ -242,6 +289,12 @@ impl Directory {
             hasher,
             hash_permits: Arc::new(Semaphore::new(workers.max(1))),
             failures: Mutex::new(HashMap::new()),
+            cred_cache: Mutex::new(HashMap::new()),
+            cache_secret: {
+                let mut k = [0u8; 32];
+                entropy.fill(&mut k);
+                k
+            },
             clock,
             entropy,
             config,
@@ -261,6 +314,11 @@ impl Directory {
     /// The clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// How many successful slow-hash verifications are remembered now (for metrics).
+    pub fn cached_credentials(&self) -> usize {
+        self.cred_cache.lock().len()
     }
 
     /// A fresh random (version 4) UUID for a new entity.
@@ -474,17 +532,27 @@ impl Directory {
             [one] => describe(&state, one),
             many => (format!("batch ({} commands)", many.len()), String::new()),
         };
-        let touched_credentials = cmds.iter().any(|c| {
-            matches!(
-                c,
-                Command::SetMemberPassword { .. }
-                    | Command::SetMemberDisabled { .. }
-                    | Command::DeleteMember { .. }
-                    | Command::SetServicePassword { .. }
-                    | Command::DeleteService { .. }
-                    | Command::SetSuperPassword { .. }
-            )
-        });
+        // Identities whose credentials this batch changes: their cached verifications end,
+        // and a password reset also ends a lockout.
+        let touched: Vec<(PrincipalKind, bool)> = cmds
+            .iter()
+            .filter_map(|c| match c {
+                Command::SetMemberPassword { member, .. } => {
+                    Some((PrincipalKind::Member(*member), true))
+                }
+                Command::SetMemberDisabled { member, .. } | Command::DeleteMember { member } => {
+                    Some((PrincipalKind::Member(*member), false))
+                }
+                Command::SetServicePassword { service, .. } => {
+                    Some((PrincipalKind::Service(*service), true))
+                }
+                Command::DeleteService { service } => {
+                    Some((PrincipalKind::Service(*service), false))
+                }
+                Command::SetSuperPassword { .. } => Some((PrincipalKind::Admin, true)),
+                _ => None,
+            })
+            .collect();
         for cmd in cmds {
             authorize(&state, actor, &cmd)?;
             let mut ctx = Ctx {
@@ -511,11 +579,15 @@ impl Directory {
         .await
         .map_err(|e| DirError::Internal(e.to_string()))??;
         self.publish(new_snap);
-        if touched_credentials {
-            // A password change or disable ends any lockout bookkeeping for that identity.
-            self.failures
-                .lock()
-                .retain(|k, _| !k.starts_with(&format!("{enterprise}:")));
+        if !touched.is_empty() {
+            let mut cache = self.cred_cache.lock();
+            let mut failures = self.failures.lock();
+            for (kind, password_changed) in touched {
+                cache.remove(&(enterprise, kind));
+                if password_changed {
+                    failures.remove(&lockout_key_of(enterprise, kind));
+                }
+            }
         }
         Ok(outcomes)
     }
@@ -623,7 +695,7 @@ impl Directory {
 
     fn lockout_key(target: Option<&BindTarget>, name: &str) -> String {
         match target {
-            Some(t) => format!("{}:{:?}", t.principal.enterprise, t.principal.kind),
+            Some(t) => lockout_key_of(t.principal.enterprise, t.principal.kind),
             None => format!("unknown:{}", name.trim().to_lowercase()),
         }
     }
@@ -667,10 +739,17 @@ impl Directory {
         if f.count >= self.config.lockout_threshold {
             f.locked_until = Some(now + self.config.lockout_seconds as i64);
         }
+        drop(map);
     }
 
     /// Verifies a simple bind. Every failure costs a password-hash check, whatever the
     /// reason, and looks the same to the caller.
+    ///
+    /// Cheap schemes (`{SSHA}` and friends) are verified inline; slow ones (argon2id,
+    /// crypt) on the blocking pool, never on the connection's task. A successful slow
+    /// verification is remembered for `bind_cache_seconds` as an HMAC of the password under
+    /// a per-process key, tied to the stored hash: a changed password, a disabled member or
+    /// a lockout stops it from being used.
     pub async fn bind(
         &self,
         name: &str,
@@ -681,18 +760,86 @@ impl Directory {
         let target = self.resolve_bind_name(name);
         let key = Self::lockout_key(target.as_ref(), name);
         let locked = self.is_locked(&key, now);
-        let hash = target.as_ref().and_then(|t| t.hash.clone());
+        let hash = target.as_ref().and_then(|t| t.hash.as_deref());
+        let slow = hash.is_none_or(is_slow_scheme);
+        let cache_key = target
+            .as_ref()
+            .filter(|_| slow && self.config.bind_cache_seconds > 0)
+            .map(|t| (t.principal.enterprise, t.principal.kind));
+        let mac = cache_key.map(|_| self.password_mac(password));
+        let cached = match (cache_key, &mac, hash) {
+            (Some(k), Some(mac), Some(h)) => self.cache_hit(k, mac, h, now),
+            _ => false,
+        };
+        let (matched, new_hash) = if cached {
+            (true, None)
+        } else if !slow {
+            // Microseconds of work: not worth a trip to the blocking pool.
+            match hash.map(|h| self.hasher.verify(h, password)) {
+                Some(Ok(v)) if v.matched && v.needs_upgrade && self.config.upgrade_hashes => {
+                    (true, self.upgrade_hash_for(password))
+                }
+                Some(Ok(v)) => (v.matched, None),
+                _ => (false, None),
+            }
+        } else {
+            self.verify_slow(hash.map(String::from), password).await?
+        };
+        let Some(target) = target else {
+            self.record_failure(key, now);
+            tracing::info!(source, "bind failed: unknown name");
+            return Err(BindError::InvalidCredentials);
+        };
+        if !matched {
+            self.record_failure(key, now);
+            if let Some(k) = cache_key {
+                self.cred_cache.lock().remove(&k);
+            }
+            tracing::info!(source, dn = %target.principal.dn, "bind failed: wrong password");
+            return Err(BindError::InvalidCredentials);
+        }
+        if locked {
+            tracing::info!(source, dn = %target.principal.dn, "bind refused: locked out");
+            return Err(BindError::InvalidCredentials);
+        }
+        if !target.enabled {
+            tracing::info!(source, dn = %target.principal.dn, "bind refused: disabled");
+            return Err(BindError::InvalidCredentials);
+        }
+        {
+            let mut failures = self.failures.lock();
+            if failures.contains_key(&key) {
+                failures.remove(&key);
+            }
+        }
+        if let (Some(k), Some(mac), Some(h), false) =
+            (cache_key, mac, target.hash.as_deref(), cached)
+            && new_hash.is_none()
+        {
+            self.cache_store(k, mac, h, now);
+        }
+        if let Some(new_hash) = new_hash {
+            self.upgrade_hash(&target, new_hash).await;
+        }
+        Ok(target.principal)
+    }
+
+    async fn verify_slow(
+        &self,
+        hash: Option<String>,
+        password: &[u8],
+    ) -> std::result::Result<(bool, Option<String>), BindError> {
         let hasher = self.hasher.clone();
         let pw = password.to_vec();
         let upgrade = self.config.upgrade_hashes;
         let mut salt = [0u8; 16];
         self.entropy.fill(&mut salt);
-        let permit = self
+        let _permit = self
             .hash_permits
             .acquire()
             .await
             .map_err(|_| BindError::Unavailable)?;
-        let (matched, new_hash) = tokio::task::spawn_blocking(move || match hash {
+        tokio::task::spawn_blocking(move || match hash {
             None => {
                 hasher.dummy_verify(&pw);
                 (false, None)
@@ -706,31 +853,56 @@ impl Directory {
             },
         })
         .await
-        .map_err(|_| BindError::Unavailable)?;
-        drop(permit);
-        let Some(target) = target else {
-            self.record_failure(key, now);
-            tracing::info!(source, "bind failed: unknown name");
-            return Err(BindError::InvalidCredentials);
+        .map_err(|_| BindError::Unavailable)
+    }
+
+    /// An argon2id hash of `password` for a hash upgrade (computed inline: the old scheme
+    /// was cheap, and upgrades happen once per account).
+    fn upgrade_hash_for(&self, password: &[u8]) -> Option<String> {
+        let mut salt = [0u8; 16];
+        self.entropy.fill(&mut salt);
+        self.hasher.hash(password, &salt).ok()
+    }
+
+    fn password_mac(&self, password: &[u8]) -> [u8; 32] {
+        use hmac::Mac;
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.cache_secret) else {
+            return [0; 32];
         };
-        if !matched {
-            self.record_failure(key, now);
-            tracing::info!(source, dn = %target.principal.dn, "bind failed: wrong password");
-            return Err(BindError::InvalidCredentials);
+        mac.update(password);
+        mac.finalize().into_bytes().into()
+    }
+
+    fn cache_hit(
+        &self,
+        key: (u64, PrincipalKind),
+        mac: &[u8; 32],
+        hash: &str,
+        now: Timestamp,
+    ) -> bool {
+        use subtle::ConstantTimeEq;
+        let cache = self.cred_cache.lock();
+        cache.get(&key).is_some_and(|e| {
+            now < e.expires && e.hash_fp == fingerprint(hash) && bool::from(e.mac.ct_eq(mac))
+        })
+    }
+
+    fn cache_store(&self, key: (u64, PrincipalKind), mac: [u8; 32], hash: &str, now: Timestamp) {
+        let mut cache = self.cred_cache.lock();
+        if cache.len() >= MAX_CACHE_ENTRIES {
+            cache.retain(|_, e| now < e.expires);
+            if cache.len() >= MAX_CACHE_ENTRIES {
+                cache.clear();
+            }
         }
-        if locked {
-            tracing::info!(source, dn = %target.principal.dn, "bind refused: locked out");
-            return Err(BindError::InvalidCredentials);
-        }
-        if !target.enabled {
-            tracing::info!(source, dn = %target.principal.dn, "bind refused: disabled");
-            return Err(BindError::InvalidCredentials);
-        }
-        self.failures.lock().remove(&key);
-        if let Some(new_hash) = new_hash {
-            self.upgrade_hash(&target, new_hash).await;
-        }
-        Ok(target.principal)
+        cache.insert(
+            key,
+            CachedCredential {
+                mac,
+                hash_fp: fingerprint(hash),
+                expires: now + self.config.bind_cache_seconds as i64,
+            },
+        );
     }
 
     async fn upgrade_hash(&self, target: &BindTarget, hash: String) {

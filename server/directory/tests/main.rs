@@ -211,3 +211,59 @@ async fn new_passwords_follow_the_policy() {
         assert_eq!(dir.hash_new_password(pw).await.is_ok(), ok, "{pw}");
     }
 }
+
+#[tokio::test]
+async fn slow_hash_verifications_are_cached_until_anything_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let dir = open(&tmp.path().join("o.db"), clock.clone());
+    let n = enterprise(&dir).await;
+    let hash = dir.hash_new_password("Cached-Pass-1").await.unwrap();
+    assert!(hash.starts_with("{ARGON2}"));
+    add_member(&dir, n, "8", &hash).await;
+    add_member(&dir, n, "9", "{SSHA}h+sE68AVq+7XBHfISG5eBlZ5hSojaHS9").await;
+    dir.bind("8", b"Cached-Pass-1", "t").await.unwrap();
+    assert_eq!(dir.cached_credentials(), 1);
+    // Cheap schemes are not cached.
+    dir.bind("9", b"secret", "t").await.unwrap();
+    assert_eq!(dir.cached_credentials(), 1);
+    // A wrong password is still wrong, and forgets the cached one.
+    assert!(dir.bind("8", b"Wrong-Pass-1", "t").await.is_err());
+    assert_eq!(dir.cached_credentials(), 0);
+    dir.bind("8", b"Cached-Pass-1", "t").await.unwrap();
+    // Expiry.
+    clock.advance(301);
+    dir.bind("8", b"Cached-Pass-1", "t").await.unwrap();
+    // A password change ends it: the old password fails at once.
+    let snap = dir.catalog().get(n).cloned().unwrap();
+    let m = snap.member_by_account("8").unwrap().id;
+    let new = dir.hash_new_password("Changed-Pass-2").await.unwrap();
+    dir.execute(
+        n,
+        Actor::System,
+        "t",
+        Command::SetMemberPassword {
+            member: m,
+            hash: new,
+            must_change: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(dir.cached_credentials(), 0);
+    assert!(dir.bind("8", b"Cached-Pass-1", "t").await.is_err());
+    dir.bind("8", b"Changed-Pass-2", "t").await.unwrap();
+    // Disabling ends it too.
+    dir.execute(
+        n,
+        Actor::System,
+        "t",
+        Command::SetMemberDisabled {
+            member: m,
+            disabled: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(dir.bind("8", b"Changed-Pass-2", "t").await.is_err());
+}
