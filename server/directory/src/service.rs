@@ -630,11 +630,9 @@ impl Directory {
         let cat = self.catalog();
         let name = name.trim();
         if name.contains('=') {
-            let dn = Dn::parse(name).ok()?;
-            let snap = cat.for_dn(&dn)?;
-            let ndn = dn.normalized();
-            let admin_ndn = snap.base.child("cn", "admin").normalized();
-            if ndn == admin_ndn {
+            let ndn = Dn::parse(name).ok()?.normalized();
+            let snap = cat.enterprises.values().find(|s| s.holds_ndn(&ndn))?;
+            if ndn == snap.admin_ndn {
                 return Some(BindTarget {
                     principal: Principal {
                         enterprise: snap.number(),

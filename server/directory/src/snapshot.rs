@@ -58,6 +58,10 @@ pub struct Snapshot {
     pub revision: u64,
     /// The naming context, parsed.
     pub base: Dn,
+    /// The naming context, normalized.
+    pub base_ndn: String,
+    /// The normalized DN of the enterprise administrator's bind identity.
+    pub admin_ndn: String,
     /// Entries in depth-first pre-order (entry 0 is the naming-context entry).
     pub entries: Vec<Entry>,
     by_ndn: HashMap<String, EntryId>,
@@ -164,9 +168,13 @@ impl Snapshot {
             .values()
             .map(|m| (m.account.to_ascii_lowercase(), m.id))
             .collect();
+        let base_ndn = base.normalized();
+        let admin_ndn = base.child("cn", "admin").normalized();
         Snapshot {
             state,
             revision,
+            base_ndn,
+            admin_ndn,
             base,
             entries,
             by_ndn,
@@ -176,6 +184,15 @@ impl Snapshot {
             accounts,
             vis_cache: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Whether a normalized DN lies within this enterprise's naming context.
+    pub fn holds_ndn(&self, ndn: &str) -> bool {
+        ndn == self.base_ndn
+            || ndn
+                .strip_suffix(self.base_ndn.as_str())
+                .and_then(|rest| rest.strip_suffix(','))
+                .is_some_and(|rest| !rest.ends_with('\\'))
     }
 
     /// The enterprise number.
