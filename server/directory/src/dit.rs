@@ -411,15 +411,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
             let ndn = Dn::parse(&slot.dn)
                 .map(|d| d.normalized())
                 .unwrap_or_default();
-            Entry {
-                dn: slot.dn,
-                ndn,
-                kind: slot.kind,
-                parent: slot.parent,
-                end,
-                attrs,
-                hidden,
-            }
+            Entry::new(slot.dn, ndn, slot.kind, slot.parent, end, hidden, attrs)
         })
         .collect()
 }

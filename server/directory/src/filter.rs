@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use orgdir_domain::dn::{Dn, normalize_value};
 
 use crate::bitset::BitSet;
-use crate::entry::{Entry, EntryId, EntryKind, Values};
+use crate::entry::{Entry, EntryId, EntryKind, ValuesRef};
 use crate::schema::{self, AttrId, Matching, ids};
 use crate::snapshot::{Snapshot, Viewer, normalize};
 
@@ -217,13 +217,13 @@ impl Eval<'_> {
         }
         match entry.get(attr) {
             None => Vec::new(),
-            Some(Values::Str(v)) => v.clone(),
-            Some(Values::Refs(rs)) => rs
+            Some(ValuesRef::Str(v)) => v.map(String::from).collect(),
+            Some(ValuesRef::Refs(rs)) => rs
                 .iter()
                 .filter(|r| self.sees(**r))
-                .filter_map(|r| self.snap.entry(*r).map(|t| t.dn.clone()))
+                .filter_map(|r| self.snap.entry(*r).map(|t| t.dn.to_string()))
                 .collect(),
-            Some(Values::Uids(rs)) => rs
+            Some(ValuesRef::Uids(rs)) => rs
                 .iter()
                 .filter(|r| self.sees(**r))
                 .filter_map(|r| match self.snap.entry(*r).map(|t| t.kind) {
@@ -246,8 +246,8 @@ impl Eval<'_> {
         }
         match entry.get(attr) {
             None => {}
-            Some(Values::Str(v)) => v.iter().for_each(|x| f(x)),
-            Some(Values::Refs(rs)) => {
+            Some(ValuesRef::Str(v)) => v.for_each(f),
+            Some(ValuesRef::Refs(rs)) => {
                 for r in rs {
                     if self.sees(*r)
                         && let Some(t) = self.snap.entry(*r)
@@ -256,7 +256,7 @@ impl Eval<'_> {
                     }
                 }
             }
-            Some(Values::Uids(rs)) => {
+            Some(ValuesRef::Uids(rs)) => {
                 for r in rs {
                     if self.sees(*r)
                         && let Some(EntryKind::Member(m)) = self.snap.entry(*r).map(|t| t.kind)
@@ -285,11 +285,11 @@ impl Eval<'_> {
         }
         match entry.get(attr) {
             None => false,
-            Some(Values::Str(v)) => v.iter().any(|x| f(x)),
-            Some(Values::Refs(rs)) => rs
+            Some(ValuesRef::Str(mut v)) => v.any(f),
+            Some(ValuesRef::Refs(rs)) => rs
                 .iter()
                 .any(|r| self.sees(*r) && self.snap.entry(*r).is_some_and(|t| f(&t.ndn))),
-            Some(Values::Uids(rs)) => rs.iter().any(|r| {
+            Some(ValuesRef::Uids(rs)) => rs.iter().any(|r| {
                 self.sees(*r)
                     && match self.snap.entry(*r).map(|t| t.kind) {
                         Some(EntryKind::Member(m)) => self
@@ -396,7 +396,7 @@ impl Eval<'_> {
         if m == Matching::None {
             return Tri::Undefined;
         }
-        if let Some(Values::Refs(refs)) = entry.get(a) {
+        if let Some(ValuesRef::Refs(refs)) = entry.get(a) {
             // References are sorted entry ids: find the asserted DN's entry once, then a
             // binary search (the asserted entry must be visible, like any value).
             let found = self
@@ -511,9 +511,9 @@ impl Eval<'_> {
                 self.any_value(id, entry, a, |x| fold(check(a, x)));
             }
             None => {
-                for (a, _) in &entry.attrs {
-                    if *a != *ids::USER_PASSWORD
-                        && self.any_value(id, entry, *a, |x| fold(check(*a, x)))
+                for a in entry.attr_ids() {
+                    if a != *ids::USER_PASSWORD
+                        && self.any_value(id, entry, a, |x| fold(check(a, x)))
                     {
                         break;
                     }

@@ -17,7 +17,7 @@ use orgdir_domain::dn::Dn;
 use orgdir_domain::limits::Limits;
 use orgdir_domain::model::*;
 
-use crate::entry::{EntryKind, Values};
+use crate::entry::EntryKind;
 use crate::ldif::{self, Record};
 use crate::schema;
 use crate::service::{DirError, Directory};
@@ -696,14 +696,13 @@ pub fn export_ldif(snap: &Snapshot) -> String {
             continue;
         }
         let mut attrs: Vec<(&str, Vec<u8>)> = Vec::new();
-        for (a, values) in &e.attrs {
-            let at = schema::attr(*a);
-            if at.operational && *a != *schema::ids::ENTRY_UUID || skip_attrs.contains(a) {
+        for a in e.attr_ids() {
+            let at = schema::attr(a);
+            if at.operational && a != *schema::ids::ENTRY_UUID || skip_attrs.contains(&a) {
                 continue;
             }
-            let _: &Values = values;
-            for v in ev.values(id, e, *a) {
-                if *a == *schema::ids::OBJECT_CLASS {
+            for v in ev.values(id, e, a) {
+                if a == *schema::ids::OBJECT_CLASS {
                     match v.as_str() {
                         "orgdirMember" => continue,
                         "orgdirContainer" => {
@@ -713,7 +712,7 @@ pub fn export_ldif(snap: &Snapshot) -> String {
                         _ => {}
                     }
                 }
-                if *a == *schema::ids::ENTRY_UUID {
+                if a == *schema::ids::ENTRY_UUID {
                     // entryUUID is operational in OpenLDAP: slapadd accepts it, ldapadd does not.
                     continue;
                 }

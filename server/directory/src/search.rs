@@ -68,7 +68,7 @@ pub fn resolve(snap: &Snapshot, viewer: &Viewer, dn: &Dn) -> Result<EntryId, Sea
                 return Ok(id);
             }
             return Err(SearchFailure::NoSuchObject {
-                matched: snap.entry(id).map(|e| e.dn.clone()).unwrap_or_default(),
+                matched: snap.entry(id).map(|e| e.dn.to_string()).unwrap_or_default(),
             });
         }
         first = false;

@@ -654,7 +654,7 @@ impl Directory {
                         principal: Principal {
                             enterprise: snap.number(),
                             kind: PrincipalKind::Service(s),
-                            dn: entry.dn.clone(),
+                            dn: entry.dn.to_string(),
                         },
                         hash: svc.password.clone(),
                         enabled: !svc.disabled,
@@ -981,7 +981,7 @@ fn member_target(snap: &Snapshot, id: MemberId) -> Option<BindTarget> {
         principal: Principal {
             enterprise: snap.number(),
             kind: PrincipalKind::Member(id),
-            dn: entry.dn.clone(),
+            dn: entry.dn.to_string(),
         },
         hash: m.password.clone(),
         enabled: !m.disabled,

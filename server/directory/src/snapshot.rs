@@ -5,7 +5,7 @@
 //! depth-first order, an equality/prefix index over the indexed attributes, bind-name maps
 //! and a cache of per-viewer visibility sets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use orgdir_domain::dn::{Dn, normalize_value};
@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 
 use crate::bitset::BitSet;
 use crate::dit;
-use crate::entry::{Entry, EntryId, EntryKind, Values};
+use crate::entry::{Entry, EntryId, EntryKind, ValuesRef};
 use crate::schema::{self, AttrId, Matching};
 
 /// Who is looking: decides which entries exist for them (ORG-9, ORG-10, LDAP-6).
@@ -64,8 +64,8 @@ pub struct Snapshot {
     pub admin_ndn: String,
     /// Entries in depth-first pre-order (entry 0 is the naming-context entry).
     pub entries: Vec<Entry>,
-    by_ndn: HashMap<String, EntryId>,
-    index: HashMap<AttrId, BTreeMap<String, Vec<EntryId>>>,
+    by_ndn: HashMap<Box<str>, EntryId>,
+    index: HashMap<AttrId, AttrIndex>,
     member_entries: HashMap<MemberId, EntryId>,
     service_entries: HashMap<ServiceId, EntryId>,
     accounts: HashMap<String, MemberId>,
@@ -79,6 +79,68 @@ impl std::fmt::Debug for Snapshot {
             .field("revision", &self.revision)
             .field("entries", &self.entries.len())
             .finish()
+    }
+}
+
+/// The equality/prefix index of one attribute: its sorted distinct keys, each with a sorted
+/// list of entry ids, in three flat arrays (one allocation per key, not a tree node and a
+/// vector per key).
+#[derive(Debug, Default)]
+struct AttrIndex {
+    keys: Vec<Box<str>>,
+    /// `ids[offsets[i]..offsets[i + 1]]` are the entries of `keys[i]`.
+    offsets: Vec<u32>,
+    ids: Vec<EntryId>,
+}
+
+impl AttrIndex {
+    fn build(map: HashMap<Box<str>, Vec<EntryId>>) -> AttrIndex {
+        let mut pairs: Vec<(Box<str>, Vec<EntryId>)> = map.into_iter().collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let total = pairs.iter().map(|(_, v)| v.len()).sum();
+        let mut ix = AttrIndex {
+            keys: Vec::with_capacity(pairs.len()),
+            offsets: Vec::with_capacity(pairs.len() + 1),
+            ids: Vec::with_capacity(total),
+        };
+        for (k, mut v) in pairs {
+            v.sort_unstable();
+            v.dedup();
+            ix.keys.push(k);
+            ix.offsets.push(ix.ids.len() as u32);
+            ix.ids.extend(v);
+        }
+        ix.offsets.push(ix.ids.len() as u32);
+        ix
+    }
+
+    fn range(&self, i: usize) -> &[EntryId] {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(a), Some(b)) => self.ids.get(*a as usize..*b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    fn get(&self, key: &str) -> &[EntryId] {
+        match self.keys.binary_search_by(|k| (**k).cmp(key)) {
+            Ok(i) => self.range(i),
+            Err(_) => &[],
+        }
+    }
+
+    fn prefix(&self, prefix: &str) -> Vec<EntryId> {
+        let start = self.keys.partition_point(|k| &**k < prefix);
+        let mut out: Vec<EntryId> = self
+            .keys
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, k)| k.starts_with(prefix))
+            .flat_map(|(i, _)| self.range(i).iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -104,8 +166,8 @@ impl Snapshot {
     pub fn build(state: Arc<EnterpriseState>, revision: u64) -> Snapshot {
         let base = Dn::parse(&state.enterprise.naming_context).unwrap_or_default();
         let entries = dit::project(&state);
-        let mut by_ndn = HashMap::with_capacity(entries.len());
-        let mut index: HashMap<AttrId, BTreeMap<String, Vec<EntryId>>> = HashMap::new();
+        let mut by_ndn: HashMap<Box<str>, EntryId> = HashMap::with_capacity(entries.len());
+        let mut building: HashMap<AttrId, HashMap<Box<str>, Vec<EntryId>>> = HashMap::new();
         let mut member_entries = HashMap::new();
         let mut service_entries = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
@@ -123,46 +185,54 @@ impl Snapshot {
         }
         for (i, e) in entries.iter().enumerate() {
             let id = i as EntryId;
-            for (attr, values) in &e.attrs {
-                let at = schema::attr(*attr);
+            for attr in e.attr_ids() {
+                let at = schema::attr(attr);
                 if !at.indexed {
                     continue;
                 }
-                let slot = index.entry(*attr).or_default();
-                match values {
-                    Values::Str(vs) => {
+                let slot = building.entry(attr).or_default();
+                let mut add = |key: Box<str>| {
+                    let list = slot.entry(key).or_default();
+                    if list.last() != Some(&id) {
+                        list.push(id);
+                    }
+                };
+                match e.get(attr) {
+                    Some(ValuesRef::Str(vs)) => {
                         for v in vs {
                             let key = if at.matching == Matching::Oid {
                                 normalize_value(schema::object_class_name(v).unwrap_or(v))
                             } else {
                                 normalize(at.matching, v)
                             };
-                            let list = slot.entry(key).or_default();
-                            if list.last() != Some(&id) {
-                                list.push(id);
-                            }
+                            add(key.into_boxed_str());
                         }
                     }
-                    Values::Refs(rs) => {
+                    Some(ValuesRef::Refs(rs)) => {
                         for r in rs {
                             if let Some(t) = entries.get(*r as usize) {
-                                slot.entry(t.ndn.clone()).or_default().push(id);
+                                add(t.ndn.clone());
                             }
                         }
                     }
-                    Values::Uids(rs) => {
+                    Some(ValuesRef::Uids(rs)) => {
                         for r in rs {
                             if let Some(EntryKind::Member(m)) =
                                 entries.get(*r as usize).map(|t| t.kind)
                                 && let Some(mm) = state.members.get(&m)
                             {
-                                slot.entry(mm.account.clone()).or_default().push(id);
+                                add(mm.account.clone().into_boxed_str());
                             }
                         }
                     }
+                    None => {}
                 }
             }
         }
+        let index: HashMap<AttrId, AttrIndex> = building
+            .into_iter()
+            .map(|(a, m)| (a, AttrIndex::build(m)))
+            .collect();
         let accounts = state
             .members
             .values()
@@ -227,24 +297,14 @@ impl Snapshot {
             .and_then(|id| self.state.members.get(id))
     }
 
-    /// Posting list of an indexed attribute's normalized value.
+    /// Posting list of an indexed attribute's normalized value (`None`: not indexed).
     pub fn postings(&self, attr: AttrId, key: &str) -> Option<&[EntryId]> {
-        self.index
-            .get(&attr)
-            .map(|m| m.get(key).map(Vec::as_slice).unwrap_or(&[]))
+        self.index.get(&attr).map(|ix| ix.get(key))
     }
 
     /// Entries of an indexed attribute whose normalized value starts with `prefix`, sorted.
     pub fn prefix_postings(&self, attr: AttrId, prefix: &str) -> Option<Vec<EntryId>> {
-        let map = self.index.get(&attr)?;
-        let mut out: Vec<EntryId> = map
-            .range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .flat_map(|(_, v)| v.iter().copied())
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        Some(out)
+        self.index.get(&attr).map(|ix| ix.prefix(prefix))
     }
 
     /// Direct children of an entry.

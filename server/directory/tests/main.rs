@@ -102,7 +102,7 @@ async fn writes_persist_publish_and_audit() {
         // Published at once.
         let snap = dir.catalog().get(n).cloned().unwrap();
         let id = snap.lookup_ndn("uid=7,dc=acme,dc=test").unwrap();
-        assert_eq!(snap.entry(id).unwrap().dn, "uid=7,dc=acme,dc=test");
+        assert_eq!(&*snap.entry(id).unwrap().dn, "uid=7,dc=acme,dc=test");
         let audit = dir.store().audit(n, &AuditQuery::default()).unwrap();
         let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
         assert_eq!(actions, ["member.add", "enterprise.create"]);

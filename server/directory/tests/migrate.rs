@@ -166,7 +166,7 @@ async fn imports_an_openldap_export() {
         .unwrap()
         .get(*orgdir_directory::schema::ids::MEMBER)
     {
-        Some(orgdir_directory::entry::Values::Refs(r)) => r.len(),
+        Some(orgdir_directory::entry::ValuesRef::Refs(r)) => r.len(),
         other => panic!("{other:?}"),
     };
     assert_eq!(members, 2);

@@ -834,7 +834,7 @@ impl Handler {
         Some(Principal {
             enterprise: me.enterprise,
             kind,
-            dn: e.dn.clone(),
+            dn: e.dn.to_string(),
         })
     }
 }

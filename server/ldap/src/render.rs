@@ -241,9 +241,7 @@ pub fn encode_entry(
     scratch.clear();
     let hs = *ids::HAS_SUBORDINATES;
     let attrs = e
-        .attrs
-        .iter()
-        .map(|(a, _)| *a)
+        .attr_ids()
         .filter(|a| sel.wants(*a))
         .chain(sel.wants(hs).then_some(hs));
     for attr in attrs {
