@@ -89,6 +89,24 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
     }
     let (tx, rx) = watch::channel(false);
 
+    // Password-hash upgrades found at bind are committed in batches, at least every second.
+    {
+        let dir = dir.clone();
+        let mut stop = rx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => dir.flush_upgrades().await,
+                    _ = stop.changed() => {
+                        dir.flush_upgrades().await;
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
     // TLS: configured files, or a generated private CA in <data_dir>/tls.
     let tls_dir = config.data_dir.join("tls");
     let (cert_path, key_path, ca_path) = if config.ldap.tls_cert.is_empty() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use orgdir_domain::authz::{Actor, authorize};
-use orgdir_domain::command::{Command, Ctx, Outcome, apply};
+use orgdir_domain::command::{Command, Ctx, HashTarget, Outcome, apply};
 use orgdir_domain::dn::Dn;
 use orgdir_domain::limits::Limits;
 use orgdir_domain::model::*;
@@ -195,6 +195,17 @@ struct CachedCredential {
     expires: Timestamp,
 }
 
+/// Hash upgrades waiting to be committed.
+#[derive(Debug, Default)]
+struct UpgradeQueue {
+    pending: Vec<(u64, Command)>,
+    /// When the oldest pending upgrade was queued.
+    since: Timestamp,
+}
+
+/// Upgrades committed together at most.
+const UPGRADE_BATCH: usize = 500;
+
 /// Most remembered verifications.
 const MAX_CACHE_ENTRIES: usize = 100_000;
 
@@ -238,6 +249,7 @@ pub struct Directory {
     hash_permits: Arc<Semaphore>,
     failures: Mutex<HashMap<String, Failures>>,
     cred_cache: Mutex<HashMap<(u64, PrincipalKind), CachedCredential>>,
+    upgrades: Mutex<UpgradeQueue>,
     cache_secret: [u8; 32],
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
@@ -257,7 +269,6 @@ struct BindTarget {
     principal: Principal,
     hash: Option<String>,
     enabled: bool,
-    must_change: bool,
 }
 
 impl Directory {
@@ -290,6 +301,7 @@ impl Directory {
             hash_permits: Arc::new(Semaphore::new(workers.max(1))),
             failures: Mutex::new(HashMap::new()),
             cred_cache: Mutex::new(HashMap::new()),
+            upgrades: Mutex::new(UpgradeQueue::default()),
             cache_secret: {
                 let mut k = [0u8; 32];
                 entropy.fill(&mut k);
@@ -641,7 +653,6 @@ impl Directory {
                     },
                     hash: snap.state.enterprise.super_password.clone(),
                     enabled: true,
-                    must_change: false,
                 });
             }
             let id = snap.lookup_ndn(&ndn)?;
@@ -658,7 +669,6 @@ impl Directory {
                         },
                         hash: svc.password.clone(),
                         enabled: !svc.disabled,
-                        must_change: false,
                     })
                 }
                 _ => None,
@@ -903,21 +913,60 @@ impl Directory {
         );
     }
 
-    async fn upgrade_hash(&self, target: &BindTarget, hash: String) {
-        let cmd = match target.principal.kind {
-            PrincipalKind::Member(member) => Command::SetMemberPassword {
-                member,
-                hash,
-                must_change: target.must_change,
-            },
-            PrincipalKind::Service(service) => Command::SetServicePassword { service, hash },
-            PrincipalKind::Admin => Command::SetSuperPassword { hash },
+    /// Queues a hash upgrade. Upgrades are committed in batches (one transaction and one
+    /// snapshot rebuild for many accounts), when the queue is full or a second old, or by
+    /// [`Directory::flush_upgrades`].
+    async fn upgrade_hash(&self, target: &BindTarget, new: String) {
+        let Some(old) = target.hash.clone() else {
+            return;
         };
-        if let Err(e) = self
-            .execute(target.principal.enterprise, Actor::System, "bind", cmd)
-            .await
-        {
-            tracing::warn!(error = %e, dn = %target.principal.dn, "password hash upgrade failed");
+        let hash_target = match target.principal.kind {
+            PrincipalKind::Member(m) => HashTarget::Member(m),
+            PrincipalKind::Service(s) => HashTarget::Service(s),
+            PrincipalKind::Admin => HashTarget::Super,
+        };
+        let due = {
+            let mut q = self.upgrades.lock();
+            if q.pending.is_empty() {
+                q.since = self.clock.now();
+            }
+            q.pending.push((
+                target.principal.enterprise,
+                Command::UpgradeHash {
+                    target: hash_target,
+                    old,
+                    new,
+                },
+            ));
+            q.pending.len() >= UPGRADE_BATCH || self.clock.now() > q.since
+        };
+        if due {
+            self.flush_upgrades().await;
+        }
+    }
+
+    /// Commits queued hash upgrades, one batch per enterprise. The daemon calls this every
+    /// second; tests call it to see upgrades at once.
+    pub async fn flush_upgrades(&self) {
+        let pending = std::mem::take(&mut self.upgrades.lock().pending);
+        let mut by_enterprise: BTreeMap<u64, Vec<Command>> = BTreeMap::new();
+        for (e, cmd) in pending {
+            by_enterprise.entry(e).or_default().push(cmd);
+        }
+        for (enterprise, cmds) in by_enterprise {
+            let n = cmds.len();
+            if let Err(e) = self
+                .execute_batch(enterprise, Actor::System, "bind", cmds)
+                .await
+            {
+                tracing::warn!(error = %e, enterprise, accounts = n, "password hash upgrades failed");
+            } else {
+                tracing::debug!(
+                    enterprise,
+                    accounts = n,
+                    "password hashes upgraded to argon2id"
+                );
+            }
         }
     }
 
@@ -985,7 +1034,6 @@ fn member_target(snap: &Snapshot, id: MemberId) -> Option<BindTarget> {
         },
         hash: m.password.clone(),
         enabled: !m.disabled,
-        must_change: m.must_change_password,
     })
 }
 
@@ -1121,6 +1169,7 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
                 .unwrap_or_default(),
         ),
         Command::SetSuperPassword { .. } => ("enterprise.super_password", String::new()),
+        Command::UpgradeHash { .. } => ("password.upgrade", String::new()),
     };
     (a.to_string(), t)
 }

@@ -161,6 +161,7 @@ async fn imported_hashes_verify_and_upgrade_to_argon2id() {
             "no upgrade on a failed bind"
         );
         dir.bind(account, b"secret", "test").await.unwrap();
+        dir.flush_upgrades().await;
         let new = stored_hash(&dir, n, account);
         assert!(new.starts_with("{ARGON2}$argon2id$"), "{account}: {new}");
         // The upgraded hash still verifies.

@@ -155,6 +155,7 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
         Command::SetSuperPassword { .. } => {
             deny("only the enterprise administrator sets the super password")
         }
+        Command::UpgradeHash { .. } => deny("only the server upgrades password hashes"),
     }
 }
 

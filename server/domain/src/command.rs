@@ -239,6 +239,27 @@ pub enum Command {
         /// New hash.
         hash: String,
     },
+    /// Re-hash a password with a stronger scheme after a successful bind: replaces the
+    /// stored hash only if it is still `old` (a password changed meanwhile wins).
+    UpgradeHash {
+        /// Whose.
+        target: HashTarget,
+        /// The hash that was verified.
+        old: String,
+        /// The new hash of the same password.
+        new: String,
+    },
+}
+
+/// Whose password hash an [`Command::UpgradeHash`] replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashTarget {
+    /// A member.
+    Member(MemberId),
+    /// A service account.
+    Service(ServiceId),
+    /// The enterprise administrator.
+    Super,
 }
 
 /// A row-level change for the store.
@@ -606,6 +627,32 @@ pub fn apply(
             }
             out.changes.push(Change::DeleteService(service));
         }
+        Command::UpgradeHash { target, old, new } => match target {
+            HashTarget::Member(id) => {
+                if let Some(m) = state.members.get(&id)
+                    && m.password.as_deref() == Some(old.as_str())
+                {
+                    let mut m = m.clone();
+                    m.password = Some(new);
+                    put_member(state, &mut out, m);
+                }
+            }
+            HashTarget::Service(id) => {
+                if let Some(s) = state.services.get_mut(&id)
+                    && s.password.as_deref() == Some(old.as_str())
+                {
+                    s.password = Some(new);
+                    out.changes.push(Change::PutService(s.clone()));
+                }
+            }
+            HashTarget::Super => {
+                if state.enterprise.super_password.as_deref() == Some(old.as_str()) {
+                    state.enterprise.super_password = Some(new);
+                    out.changes
+                        .push(Change::Enterprise(Box::new(state.enterprise.clone())));
+                }
+            }
+        },
         Command::SetSuperPassword { hash } => {
             state.enterprise.super_password = Some(hash);
             state.enterprise.modified_at = now;

@@ -396,6 +396,47 @@ fn group_rules() {
     );
 }
 
+#[test]
+fn hash_upgrades_never_overwrite_a_newer_password() {
+    let mut w = World::new();
+    let m = w.member("10001");
+    w.run(Command::SetMemberPassword {
+        member: m,
+        hash: "{SSHA}old".into(),
+        must_change: false,
+    })
+    .unwrap();
+    let upgrade = |old: &str| Command::UpgradeHash {
+        target: HashTarget::Member(m),
+        old: old.into(),
+        new: "{ARGON2}new".into(),
+    };
+    // The password was changed after the bind that asked for the upgrade: nothing happens.
+    w.run(Command::SetMemberPassword {
+        member: m,
+        hash: "{ARGON2}changed".into(),
+        must_change: false,
+    })
+    .unwrap();
+    w.run(upgrade("{SSHA}old")).unwrap();
+    assert_eq!(
+        w.state.members[&m].password.as_deref(),
+        Some("{ARGON2}changed")
+    );
+    // Still the verified hash: replaced.
+    w.run(Command::SetMemberPassword {
+        member: m,
+        hash: "{SSHA}old".into(),
+        must_change: false,
+    })
+    .unwrap();
+    w.run(upgrade("{SSHA}old")).unwrap();
+    assert_eq!(w.state.members[&m].password.as_deref(), Some("{ARGON2}new"));
+    // A member may not ask for it (the server and administrators may).
+    assert!(authorize(&w.state, Actor::EnterpriseAdmin, &upgrade("x")).is_ok());
+    assert!(authorize(&w.state, Actor::Member(m), &upgrade("x")).is_err());
+}
+
 fn authz(w: &World, actor: Actor, cmd: &Command) -> String {
     match authorize(&w.state, actor, cmd) {
         Ok(()) => "allowed".into(),
