@@ -30,6 +30,7 @@ pub mod entry;
 pub mod filter;
 pub mod ldif;
 pub mod migrate;
+pub mod pool;
 pub mod schema;
 pub mod search;
 pub mod service;

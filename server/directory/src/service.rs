@@ -20,10 +20,10 @@ use orgdir_domain::{Denied, RuleError};
 use orgdir_passwords::{Argon2Params, Hasher};
 use orgdir_store::{AuditRecord, Store};
 use parking_lot::Mutex;
-use tokio::sync::Semaphore;
 
 use crate::dit::ADMIN_RDN;
 use crate::entry::EntryKind;
+use crate::pool::HashPool;
 use crate::snapshot::{Snapshot, Viewer};
 use crate::world::{Clock, Entropy, uuid_v4};
 
@@ -246,7 +246,7 @@ pub struct Directory {
     catalog: ArcSwap<Catalog>,
     write_lock: tokio::sync::Mutex<()>,
     hasher: Arc<Hasher>,
-    hash_permits: Arc<Semaphore>,
+    pool: HashPool,
     failures: Mutex<HashMap<String, Failures>>,
     cred_cache: Mutex<HashMap<(u64, PrincipalKind), CachedCredential>>,
     upgrades: Mutex<UpgradeQueue>,
@@ -298,7 +298,8 @@ impl Directory {
             catalog: ArcSwap::from_pointee(Catalog { enterprises }),
             write_lock: tokio::sync::Mutex::new(()),
             hasher,
-            hash_permits: Arc::new(Semaphore::new(workers.max(1))),
+            pool: HashPool::new(workers.max(1), 1024)
+                .map_err(|e| DirError::Internal(format!("cannot start hashing threads: {e}")))?,
             failures: Mutex::new(HashMap::new()),
             cred_cache: Mutex::new(HashMap::new()),
             upgrades: Mutex::new(UpgradeQueue::default()),
@@ -360,14 +361,10 @@ impl Directory {
         self.entropy.fill(&mut salt);
         let hasher = self.hasher.clone();
         let pw = password.to_string();
-        let _permit = self
-            .hash_permits
-            .acquire()
+        self.pool
+            .run(move || hasher.hash(pw.as_bytes(), &salt))
             .await
-            .map_err(|e| DirError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || hasher.hash(pw.as_bytes(), &salt))
-            .await
-            .map_err(|e| DirError::Internal(e.to_string()))?
+            .ok_or_else(|| DirError::Internal("the hashing threads are gone".into()))?
             .map_err(DirError::from)
     }
 
@@ -842,26 +839,22 @@ impl Directory {
         let upgrade = self.config.upgrade_hashes;
         let mut salt = [0u8; 16];
         self.entropy.fill(&mut salt);
-        let _permit = self
-            .hash_permits
-            .acquire()
-            .await
-            .map_err(|_| BindError::Unavailable)?;
-        tokio::task::spawn_blocking(move || match hash {
-            None => {
-                hasher.dummy_verify(&pw);
-                (false, None)
-            }
-            Some(h) => match hasher.verify(&h, &pw) {
-                Ok(v) if v.matched && v.needs_upgrade && upgrade => {
-                    (true, hasher.hash(&pw, &salt).ok())
+        self.pool
+            .run(move || match hash {
+                None => {
+                    hasher.dummy_verify(&pw);
+                    (false, None)
                 }
-                Ok(v) => (v.matched, None),
-                Err(_) => (false, None),
-            },
-        })
-        .await
-        .map_err(|_| BindError::Unavailable)
+                Some(h) => match hasher.verify(&h, &pw) {
+                    Ok(v) if v.matched && v.needs_upgrade && upgrade => {
+                        (true, hasher.hash(&pw, &salt).ok())
+                    }
+                    Ok(v) => (v.matched, None),
+                    Err(_) => (false, None),
+                },
+            })
+            .await
+            .ok_or(BindError::Unavailable)
     }
 
     /// An argon2id hash of `password` for a hash upgrade (computed inline: the old scheme
@@ -984,18 +977,16 @@ impl Directory {
         };
         let hasher = self.hasher.clone();
         let pw = password.to_vec();
-        let Ok(_permit) = self.hash_permits.acquire().await else {
-            return false;
-        };
-        tokio::task::spawn_blocking(move || match hash {
-            Some(h) => hasher.verify(&h, &pw).map(|v| v.matched).unwrap_or(false),
-            None => {
-                hasher.dummy_verify(&pw);
-                false
-            }
-        })
-        .await
-        .unwrap_or(false)
+        self.pool
+            .run(move || match hash {
+                Some(h) => hasher.verify(&h, &pw).map(|v| v.matched).unwrap_or(false),
+                None => {
+                    hasher.dummy_verify(&pw);
+                    false
+                }
+            })
+            .await
+            .unwrap_or(false)
     }
 
     /// Generates a random password that meets the policy (for Password Modify without a
