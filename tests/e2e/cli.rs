@@ -230,3 +230,113 @@ fn check_config_reports_the_effective_configuration_and_errors() -> Result<()> {
     );
     Ok(())
 }
+
+/// A small OpenLDAP-style export (as `slapcat` writes it) migrated with `import-ldif`, then
+/// served: DNs, groups under `ou=groups`, memberOf and the kept `{SSHA}` hash all work with
+/// ldapsearch/ldapwhoami; `export-ldif` writes it back.
+#[test]
+fn import_ldif_then_serve_and_export() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let data_s = data.to_string_lossy().to_string();
+    let ldif = tmp.path().join("old.ldif");
+    // {SSHA} of "secret" made with slappasswd.
+    std::fs::write(
+        &ldif,
+        "dn: dc=old,dc=test\nobjectClass: dcObject\nobjectClass: organization\ndc: old\no: Old Corp\n\n\
+dn: ou=people,dc=old,dc=test\nobjectClass: organizationalUnit\nou: people\n\n\
+dn: uid=jdoe,ou=people,dc=old,dc=test\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n\
+uid: jdoe\ncn: John Doe\nsn: Doe\nmail: jdoe@old.test\nuidNumber: 2001\ngidNumber: 2001\n\
+homeDirectory: /home/jdoe\nuserPassword: {SSHA}h+sE68AVq+7XBHfISG5eBlZ5hSojaHS9\n\n\
+dn: ou=groups,dc=old,dc=test\nobjectClass: organizationalUnit\nou: groups\n\n\
+dn: cn=staff,ou=groups,dc=old,dc=test\nobjectClass: groupOfNames\ncn: staff\n\
+member: uid=jdoe,ou=people,dc=old,dc=test\n\n\
+dn: cn=printer,dc=old,dc=test\nobjectClass: device\ncn: printer\n",
+    )?;
+    let ldif_s = ldif.to_string_lossy().to_string();
+    // The device cannot be mapped: listed, and nothing stored.
+    let out = run(
+        &mut orgdir(&[
+            "import-ldif",
+            "--data-dir",
+            &data_s,
+            "--number",
+            "100003",
+            &ldif_s,
+        ]),
+        TOOL_TIMEOUT,
+    )?;
+    ensure!(!out.success(), "{out}");
+    ensure!(
+        out.stdout
+            .contains("not imported: cn=printer,dc=old,dc=test"),
+        "{out}"
+    );
+    let out = run(
+        &mut orgdir(&[
+            "import-ldif",
+            "--data-dir",
+            &data_s,
+            "--number",
+            "100003",
+            "--skip-unmappable",
+            &ldif_s,
+        ]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    ensure!(out.stdout.contains("1 members, 1 groups"), "{out}");
+
+    let server = own_server(Options::new().demo(false).data_dir(&data))?;
+    let out = whoami(&server, "jdoe@100003", "secret")?.ok()?;
+    ensure!(
+        out.stdout.trim() == "dn:uid=jdoe,ou=people,dc=old,dc=test",
+        "{out}"
+    );
+    let mut search = Command::new("ldapsearch");
+    for (key, value) in server.openldap_env() {
+        search.env(key, value);
+    }
+    search.current_dir(server.root_dir()).args([
+        "-x",
+        "-LLL",
+        "-H",
+        &server.ldap_url(),
+        "-D",
+        "uid=jdoe,ou=people,dc=old,dc=test",
+        "-w",
+        "secret",
+        "-b",
+        "dc=old,dc=test",
+        "(memberOf=cn=staff,ou=groups,dc=old,dc=test)",
+        "mail",
+    ]);
+    let out = run(&mut search, TOOL_TIMEOUT)?.ok()?;
+    ensure!(out.stdout.contains("mail: jdoe@old.test"), "{out}");
+    drop(server);
+
+    let export = tmp.path().join("export.ldif");
+    run(
+        &mut orgdir(&[
+            "export-ldif",
+            "--data-dir",
+            &data_s,
+            "--enterprise",
+            "100003",
+            "--out",
+            &export.to_string_lossy(),
+        ]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    let text = std::fs::read_to_string(&export)?;
+    ensure!(
+        text.contains("dn: cn=staff,ou=groups,dc=old,dc=test"),
+        "{text}"
+    );
+    ensure!(
+        text.contains("userPassword: {SSHA}h+sE68AVq+7XBHfISG5eBlZ5hSojaHS9"),
+        "{text}"
+    );
+    Ok(())
+}
