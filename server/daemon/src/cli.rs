@@ -122,14 +122,35 @@ pub async fn init(config: Config, a: InitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sets a password from stdin.
-pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
-    let (_lock, dir) = open_directory(&config)?;
+type Opened = (
+    std::fs::File,
+    std::sync::Arc<orgdir_directory::service::Directory>,
+    std::sync::Arc<orgdir_directory::snapshot::Snapshot>,
+);
+
+/// Opens the data directory (locked) and finds an enterprise.
+fn open_enterprise(config: &Config, number: u64) -> anyhow::Result<Opened> {
+    let (lock, dir) = open_directory(config)?;
     let snap = dir
         .catalog()
-        .get(a.enterprise)
+        .get(number)
         .cloned()
-        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+        .with_context(|| format!("no enterprise {number}"))?;
+    Ok((lock, dir, snap))
+}
+
+/// Opens the store for reading: locked if no server runs, else beside it (SQLite readers
+/// do not disturb the running server).
+fn open_store_for_reading(config: &Config) -> anyhow::Result<orgdir_store::SqliteStore> {
+    match open_data_dir(config) {
+        Ok((_lock, store)) => Ok(store),
+        Err(_) => Ok(orgdir_store::SqliteStore::open(&config.database_path())?),
+    }
+}
+
+/// Sets a password from stdin.
+pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
+    let (_lock, dir, snap) = open_enterprise(&config, a.enterprise)?;
     let password = read_secret("new password")?;
     let hash = dir.hash_new_password(&password).await?;
     let (cmd, who) = if let Some(account) = &a.target.account {
@@ -209,12 +230,7 @@ fn org_by_path(
 
 /// Creates a read-only service account; the password comes from stdin.
 pub async fn add_service(config: Config, a: AddServiceArgs) -> anyhow::Result<()> {
-    let (_lock, dir) = open_directory(&config)?;
-    let snap = dir
-        .catalog()
-        .get(a.enterprise)
-        .cloned()
-        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+    let (_lock, dir, snap) = open_enterprise(&config, a.enterprise)?;
     let scope = a
         .scope
         .iter()
@@ -353,10 +369,7 @@ pub struct ExportLdifArgs {
 /// Exports an enterprise as LDIF (password hashes included: protect the file).
 pub fn export_ldif(config: Config, a: ExportLdifArgs) -> anyhow::Result<()> {
     // Reads only: works beside a running server.
-    let store = match open_data_dir(&config) {
-        Ok((_lock, store)) => store,
-        Err(_) => orgdir_store::SqliteStore::open(&config.database_path())?,
-    };
+    let store = open_store_for_reading(&config)?;
     let state = store
         .load_all()?
         .into_iter()
@@ -397,12 +410,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// Writes a consistent copy of the database.
 pub fn backup(config: Config, to: &Path) -> anyhow::Result<()> {
-    // The backup reads through SQLite, so it is safe beside a running server; it takes no
-    // lock on the data directory.
-    let store = match open_data_dir(&config) {
-        Ok((_lock, store)) => store,
-        Err(_) => orgdir_store::SqliteStore::open(&config.database_path())?,
-    };
+    // The backup reads through SQLite, so it is safe beside a running server.
+    let store = open_store_for_reading(&config)?;
     store
         .backup_to(to)
         .with_context(|| format!("backup to {} failed", to.display()))?;

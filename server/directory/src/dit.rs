@@ -30,8 +30,13 @@ pub const ADMIN_RDN: &str = "cn=admin";
 
 /// Formats a timestamp as LDAP GeneralizedTime (`YYYYMMDDHHMMSSZ`).
 pub fn generalized_time(t: Timestamp) -> String {
-    let dt =
-        time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format_generalized_time(
+        time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    )
+}
+
+/// Formats a UTC date-time as LDAP GeneralizedTime (`YYYYMMDDHHMMSSZ`).
+pub fn format_generalized_time(dt: time::OffsetDateTime) -> String {
     format!(
         "{:04}{:02}{:02}{:02}{:02}{:02}Z",
         dt.year(),

@@ -760,15 +760,7 @@ pub fn normalize_time(v: &str) -> Option<String> {
     } else {
         return None;
     }
-    Some(format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    ))
+    Some(crate::dit::format_generalized_time(dt))
 }
 
 #[cfg(test)]

@@ -126,6 +126,19 @@ fn classify(r: &Record) -> Kind {
     }
 }
 
+/// Operational attributes a server may export; orgdir derives its own.
+const OPERATIONAL: &[&str] = &[
+    "entryuuid",
+    "createtimestamp",
+    "modifytimestamp",
+    "creatorsname",
+    "modifiersname",
+    "structuralobjectclass",
+    "entrycsn",
+    "entrydn",
+    "hassubordinates",
+    "subschemasubentry",
+];
 /// Attributes of a member entry that orgdir keeps (or derives), lower-case.
 const MEMBER_KEPT: &[&str] = &[
     "objectclass",
@@ -146,17 +159,8 @@ const MEMBER_KEPT: &[&str] = &[
     "memberof",
     "gecos",
     "pwdaccountlockedtime",
-    "entryuuid",
-    "createtimestamp",
-    "modifytimestamp",
-    "creatorsname",
-    "modifiersname",
-    "structuralobjectclass",
-    "entrycsn",
-    "entrydn",
-    "hassubordinates",
-    "subschemasubentry",
 ];
+/// Attributes of a group entry that orgdir keeps, lower-case.
 const GROUP_KEPT: &[&str] = &[
     "objectclass",
     "cn",
@@ -166,13 +170,6 @@ const GROUP_KEPT: &[&str] = &[
     "uniquemember",
     "memberuid",
     "owner",
-    "entryuuid",
-    "createtimestamp",
-    "modifytimestamp",
-    "creatorsname",
-    "modifiersname",
-    "structuralobjectclass",
-    "entrycsn",
 ];
 
 struct Parsed {
@@ -608,7 +605,8 @@ fn note_dropped(report: &mut ImportReport, r: &Record, kept: &[&str]) {
     let mut seen = BTreeSet::new();
     for (a, _) in &r.attrs {
         let name = ldif::base_name(a).to_ascii_lowercase();
-        if !kept.contains(&name.as_str()) && seen.insert(name.clone()) {
+        let known = kept.contains(&name.as_str()) || OPERATIONAL.contains(&name.as_str());
+        if !known && seen.insert(name.clone()) {
             let shown = schema::lookup(&name)
                 .map(|id| schema::attr(id).name.to_string())
                 .unwrap_or_else(|| ldif::base_name(a).to_string());
