@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use orgdir_domain::dn::{Dn, escape_value};
+use orgdir_domain::dn::{Dn, escape_value, normalize_value};
 use orgdir_domain::model::*;
 
 use crate::entry::{Entry, EntryId, EntryKind, Values};
@@ -65,6 +65,19 @@ struct Slot {
     kind: EntryKind,
     parent: Option<EntryId>,
     dn: String,
+    ndn: String,
+}
+
+/// `attr=value,parent` in display and normalized form (for single-valued RDNs this is
+/// exactly what `Dn::normalized` gives, without parsing).
+fn child(attr: &str, value: &str, parent: &str, parent_ndn: &str) -> (String, String) {
+    (
+        format!("{attr}={},{parent}", escape_value(value)),
+        format!(
+            "{attr}={},{parent_ndn}",
+            escape_value(&normalize_value(value))
+        ),
+    )
 }
 
 /// Projects `state` into entries in depth-first pre-order.
@@ -95,12 +108,12 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
     let root = state.root();
     // Iterative DFS over orgs: (org, parent entry, dn).
     enum Step<'a> {
-        Enter(&'a Org, Option<EntryId>, String),
+        Enter(&'a Org, Option<EntryId>, String, String),
         Leave(EntryId),
     }
     let mut stack: Vec<Step<'_>> = Vec::new();
     if let Some(r) = state.orgs.get(&root) {
-        stack.push(Step::Enter(r, None, base.to_string()));
+        stack.push(Step::Enter(r, None, base.to_string(), base.normalized()));
     }
     while let Some(step) = stack.pop() {
         match step {
@@ -109,12 +122,13 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                     *e = slots.len() as EntryId;
                 }
             }
-            Step::Enter(org, parent, dn) => {
+            Step::Enter(org, parent, dn, ndn) => {
                 let id = slots.len() as EntryId;
                 slots.push(Slot {
                     kind: EntryKind::Org(org.id),
                     parent,
                     dn: dn.clone(),
+                    ndn: ndn.clone(),
                 });
                 ends.push(id + 1);
                 stack.push(Step::Leave(id));
@@ -123,16 +137,18 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
                 let members: Vec<&Member> = org_members.get(&org.id).cloned().unwrap_or_default();
                 let orgs: Vec<&Org> = child_orgs.get(&org.id).cloned().unwrap_or_default();
                 for o in orgs.iter().rev() {
-                    let child_dn = format!("ou={},{}", escape_value(&o.name), dn);
-                    stack.push(Step::Enter(o, Some(id), child_dn));
+                    let (child_dn, child_ndn) = child("ou", &o.name, &dn, &ndn);
+                    stack.push(Step::Enter(o, Some(id), child_dn, child_ndn));
                 }
                 // Members directly under this org come first (before child orgs).
                 for m in members {
                     let mid = slots.len() as EntryId;
+                    let (mdn, mndn) = child("uid", &m.account, &dn, &ndn);
                     slots.push(Slot {
                         kind: EntryKind::Member(m.id),
                         parent: Some(id),
-                        dn: format!("uid={},{}", escape_value(&m.account), dn),
+                        dn: mdn,
+                        ndn: mndn,
                     });
                     ends.push(mid + 1);
                 }
@@ -141,21 +157,28 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
     }
     let root_entry: EntryId = 0;
     let base_dn = base.to_string();
+    let base_ndn = base.normalized();
     let mut container = |rdn: &str, kids: Vec<(EntryKind, String)>| {
         let cid = slots.len() as EntryId;
-        let cdn = format!("{rdn},{base_dn}");
+        let (cdn, cndn) = match Dn::parse(rdn).ok().and_then(|d| d.first_ava().cloned()) {
+            Some(a) => child(&a.attr.to_ascii_lowercase(), &a.value, &base_dn, &base_ndn),
+            None => (format!("{rdn},{base_dn}"), format!("{rdn},{base_ndn}")),
+        };
         slots.push(Slot {
             kind: EntryKind::Container,
             parent: Some(root_entry),
             dn: cdn.clone(),
+            ndn: cndn.clone(),
         });
         ends.push(cid + 1 + kids.len() as EntryId);
-        for (kind, rdn) in kids {
+        for (kind, name) in kids {
             let k = slots.len() as EntryId;
+            let (dn, ndn) = child("cn", &name, &cdn, &cndn);
             slots.push(Slot {
                 kind,
                 parent: Some(cid),
-                dn: format!("{rdn},{cdn}"),
+                dn,
+                ndn,
             });
             ends.push(k + 1);
         }
@@ -166,12 +189,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
         &state.enterprise.groups_rdn,
         groups
             .iter()
-            .map(|g| {
-                (
-                    EntryKind::Group(g.id),
-                    format!("cn={}", escape_value(&g.name)),
-                )
-            })
+            .map(|g| (EntryKind::Group(g.id), g.name.clone()))
             .collect(),
     );
     container(
@@ -179,12 +197,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
         state
             .roles
             .values()
-            .map(|r| {
-                (
-                    EntryKind::Role(r.id),
-                    format!("cn={}", escape_value(&role_key(r))),
-                )
-            })
+            .map(|r| (EntryKind::Role(r.id), role_key(r)))
             .collect(),
     );
     let mut services: Vec<&ServiceAccount> = state.services.values().collect();
@@ -193,12 +206,7 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
         &state.enterprise.services_rdn,
         services
             .iter()
-            .map(|s| {
-                (
-                    EntryKind::Service(s.id),
-                    format!("cn={}", escape_value(&s.name)),
-                )
-            })
+            .map(|s| (EntryKind::Service(s.id), s.name.clone()))
             .collect(),
     );
     if let Some(e) = ends.get_mut(0) {
@@ -413,10 +421,15 @@ pub fn project(state: &EnterpriseState) -> Vec<Entry> {
             attrs.push((*ids::MODIFY_TIMESTAMP, s(&generalized_time(modified))));
             attrs.push((*ids::ENTRY_DN, s(&slot.dn)));
             attrs.push((*ids::SUBSCHEMA_SUBENTRY, s(SUBSCHEMA_DN)));
-            let ndn = Dn::parse(&slot.dn)
-                .map(|d| d.normalized())
-                .unwrap_or_default();
-            Entry::new(slot.dn, ndn, slot.kind, slot.parent, end, hidden, attrs)
+            Entry::new(
+                slot.dn,
+                slot.ndn,
+                slot.kind,
+                slot.parent,
+                end,
+                hidden,
+                attrs,
+            )
         })
         .collect()
 }

@@ -94,23 +94,25 @@ struct AttrIndex {
 }
 
 impl AttrIndex {
-    fn build(map: HashMap<Box<str>, Vec<EntryId>>) -> AttrIndex {
-        let mut pairs: Vec<(Box<str>, Vec<EntryId>)> = map.into_iter().collect();
-        pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let total = pairs.iter().map(|(_, v)| v.len()).sum();
+    /// Builds from (key, entry) pairs in any order, duplicates allowed.
+    fn build(mut pairs: Vec<(Box<str>, EntryId)>) -> AttrIndex {
+        pairs.sort_unstable();
+        pairs.dedup();
         let mut ix = AttrIndex {
-            keys: Vec::with_capacity(pairs.len()),
-            offsets: Vec::with_capacity(pairs.len() + 1),
-            ids: Vec::with_capacity(total),
+            keys: Vec::new(),
+            offsets: Vec::new(),
+            ids: Vec::with_capacity(pairs.len()),
         };
-        for (k, mut v) in pairs {
-            v.sort_unstable();
-            v.dedup();
-            ix.keys.push(k);
-            ix.offsets.push(ix.ids.len() as u32);
-            ix.ids.extend(v);
+        for (k, id) in pairs {
+            if ix.keys.last() != Some(&k) {
+                ix.keys.push(k);
+                ix.offsets.push(ix.ids.len() as u32);
+            }
+            ix.ids.push(id);
         }
         ix.offsets.push(ix.ids.len() as u32);
+        ix.keys.shrink_to_fit();
+        ix.offsets.shrink_to_fit();
         ix
     }
 
@@ -167,7 +169,6 @@ impl Snapshot {
         let base = Dn::parse(&state.enterprise.naming_context).unwrap_or_default();
         let entries = dit::project(&state);
         let mut by_ndn: HashMap<Box<str>, EntryId> = HashMap::with_capacity(entries.len());
-        let mut building: HashMap<AttrId, HashMap<Box<str>, Vec<EntryId>>> = HashMap::new();
         let mut member_entries = HashMap::new();
         let mut service_entries = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
@@ -183,20 +184,18 @@ impl Snapshot {
                 _ => {}
             }
         }
-        for (i, e) in entries.iter().enumerate() {
-            let id = i as EntryId;
-            for attr in e.attr_ids() {
-                let at = schema::attr(attr);
-                if !at.indexed {
-                    continue;
-                }
-                let slot = building.entry(attr).or_default();
-                let mut add = |key: Box<str>| {
-                    let list = slot.entry(key).or_default();
-                    if list.last() != Some(&id) {
-                        list.push(id);
-                    }
-                };
+        // One attribute at a time, so the temporary (key, entry) pairs stay small.
+        let mut index: HashMap<AttrId, AttrIndex> = HashMap::new();
+        for (attr, at) in schema::ATTRIBUTES.iter().enumerate() {
+            let Ok(attr) = AttrId::try_from(attr) else {
+                continue;
+            };
+            if !at.indexed {
+                continue;
+            }
+            let mut pairs: Vec<(Box<str>, EntryId)> = Vec::new();
+            for (i, e) in entries.iter().enumerate() {
+                let id = i as EntryId;
                 match e.get(attr) {
                     Some(ValuesRef::Str(vs)) => {
                         for v in vs {
@@ -205,13 +204,13 @@ impl Snapshot {
                             } else {
                                 normalize(at.matching, v)
                             };
-                            add(key.into_boxed_str());
+                            pairs.push((key.into_boxed_str(), id));
                         }
                     }
                     Some(ValuesRef::Refs(rs)) => {
                         for r in rs {
                             if let Some(t) = entries.get(*r as usize) {
-                                add(t.ndn.clone());
+                                pairs.push((t.ndn.clone(), id));
                             }
                         }
                     }
@@ -221,18 +220,15 @@ impl Snapshot {
                                 entries.get(*r as usize).map(|t| t.kind)
                                 && let Some(mm) = state.members.get(&m)
                             {
-                                add(mm.account.clone().into_boxed_str());
+                                pairs.push((mm.account.clone().into_boxed_str(), id));
                             }
                         }
                     }
                     None => {}
                 }
             }
+            index.insert(attr, AttrIndex::build(pairs));
         }
-        let index: HashMap<AttrId, AttrIndex> = building
-            .into_iter()
-            .map(|(a, m)| (a, AttrIndex::build(m)))
-            .collect();
         let accounts = state
             .members
             .values()

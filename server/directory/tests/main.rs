@@ -268,3 +268,36 @@ async fn slow_hash_verifications_are_cached_until_anything_changes() {
     .unwrap();
     assert!(dir.bind("8", b"Changed-Pass-2", "t").await.is_err());
 }
+
+#[tokio::test]
+async fn normalized_dns_match_the_parser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = open(&tmp.path().join("o.db"), Arc::new(ManualClock::new(T0)));
+    let n = enterprise(&dir).await;
+    let root = dir.catalog().get(n).unwrap().state.root();
+    for name in ["R&D, Ops", " Lead Space", "Trail#", "研发 部", "A+B=C"] {
+        dir.execute(
+            n,
+            Actor::System,
+            "t",
+            Command::CreateOrg {
+                parent: root,
+                name: name.into(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let snap = dir.catalog().get(n).cloned().unwrap();
+    for e in &snap.entries {
+        let parsed = orgdir_domain::dn::Dn::parse(&e.dn).unwrap();
+        assert_eq!(&*e.ndn, parsed.normalized(), "{}", e.dn);
+        assert_eq!(
+            snap.lookup_ndn(&parsed.normalized()),
+            snap.entries
+                .iter()
+                .position(|x| x.dn == e.dn)
+                .map(|p| p as u32)
+        );
+    }
+}
