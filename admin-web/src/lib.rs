@@ -23,7 +23,55 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
+}
+
+/// Counts every response by status class.
+async fn count(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let resp = next.run(req).await;
+    state.dir.metrics().http(resp.status().as_u16());
+    resp
+}
+
+/// Prometheus text format: LDAP operations, binds, errors, HTTP responses, and gauges of
+/// the directory's size.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let cat = state.dir.catalog();
+    let members: usize = cat
+        .enterprises
+        .values()
+        .map(|s| s.state.members.len())
+        .sum();
+    let text = state.dir.metrics().render(&[
+        (
+            "orgdir_enterprises",
+            "Enterprises served.",
+            cat.enterprises.len() as u64,
+        ),
+        (
+            "orgdir_members",
+            "Members in all enterprises.",
+            members as u64,
+        ),
+        (
+            "orgdir_bind_cache_entries",
+            "Remembered slow-hash verifications.",
+            state.dir.cached_credentials() as u64,
+        ),
+    ]);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
+    )
 }
 
 #[derive(serde::Serialize)]

@@ -8,6 +8,7 @@
 //! (ldap-utils, Python ldap3) are installed by `scripts/install-test-deps.sh`.
 
 mod cli;
+mod http;
 mod ldap_utils;
 mod python_ldap3;
 mod raw_protocol;

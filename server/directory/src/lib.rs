@@ -29,6 +29,7 @@ pub mod dit;
 pub mod entry;
 pub mod filter;
 pub mod ldif;
+pub mod metrics;
 pub mod migrate;
 pub mod pool;
 pub mod schema;

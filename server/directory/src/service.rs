@@ -250,6 +250,7 @@ pub struct Directory {
     failures: Mutex<HashMap<String, Failures>>,
     cred_cache: Mutex<HashMap<(u64, PrincipalKind), CachedCredential>>,
     upgrades: Mutex<UpgradeQueue>,
+    metrics: crate::metrics::Metrics,
     cache_secret: [u8; 32],
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
@@ -303,6 +304,7 @@ impl Directory {
             failures: Mutex::new(HashMap::new()),
             cred_cache: Mutex::new(HashMap::new()),
             upgrades: Mutex::new(UpgradeQueue::default()),
+            metrics: crate::metrics::Metrics::default(),
             cache_secret: {
                 let mut k = [0u8; 32];
                 entropy.fill(&mut k);
@@ -327,6 +329,11 @@ impl Directory {
     /// The clock.
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The process's counters.
+    pub fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.metrics
     }
 
     /// How many successful slow-hash verifications are remembered now (for metrics).

@@ -144,8 +144,29 @@ impl Handler {
 
     /// Handles one request; returns its responses (possibly none) and what to do next.
     pub async fn handle(&self, session: &mut Session, req: Request) -> (Vec<Reply>, Next) {
+        let kind = op_name(&req.msg.op);
         let (replies, next) = self.dispatch(session, req).await;
+        let failed = replies.iter().rev().find_map(|r| match r {
+            Reply::Msg(m) => result_code(&m.op).map(|c| {
+                !matches!(
+                    c,
+                    LdapResultCode::Success
+                        | LdapResultCode::CompareTrue
+                        | LdapResultCode::CompareFalse
+                )
+            }),
+            Reply::Encoded(_) => None,
+        });
+        self.dir.metrics().ldap_op(kind, failed.unwrap_or(false));
+        if kind == "bind" {
+            self.dir.metrics().bind(failed == Some(false));
+        }
         (replies, next)
+    }
+
+    /// The directory behind this handler.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.dir
     }
 
     async fn dispatch(&self, session: &mut Session, req: Request) -> (Vec<Reply>, Next) {
@@ -893,6 +914,21 @@ fn special_filter_matches(f: &Filter) -> bool {
     }
 }
 
+/// The result code of a response PDU.
+fn result_code(op: &LdapOp) -> Option<&LdapResultCode> {
+    match op {
+        LdapOp::BindResponse(b) => Some(&b.res.code),
+        LdapOp::SearchResultDone(r)
+        | LdapOp::ModifyResponse(r)
+        | LdapOp::AddResponse(r)
+        | LdapOp::DelResponse(r)
+        | LdapOp::ModifyDNResponse(r)
+        | LdapOp::CompareResult(r) => Some(&r.code),
+        LdapOp::ExtendedResponse(x) => Some(&x.res.code),
+        _ => None,
+    }
+}
+
 fn op_name(op: &LdapOp) -> &'static str {
     match op {
         LdapOp::BindRequest(_) => "bind",
@@ -905,6 +941,6 @@ fn op_name(op: &LdapOp) -> &'static str {
         LdapOp::CompareRequest(_) => "compare",
         LdapOp::AbandonRequest(_) => "abandon",
         LdapOp::ExtendedRequest(_) => "extended",
-        _ => "response",
+        _ => "other",
     }
 }

@@ -50,6 +50,7 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        handler.directory().metrics().ldap_connection();
         let handler = handler.clone();
         let ldaps = ldaps.clone();
         let starttls = starttls.clone();

@@ -1,0 +1,75 @@
+//! The HTTP surface over a real socket: `/healthz`, and `/metrics` counting what LDAP clients
+//! just did.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use ldap3::Scope;
+use orgdir_testkit::Options;
+
+use crate::support::{BASE, READER_DN, READER_PW, bind, own_server, search_ok};
+
+/// A minimal HTTP/1.1 GET (the response body, after checking the status line).
+fn http_get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let status: u16 = raw
+        .split_whitespace()
+        .nth(1)
+        .context("no status line")?
+        .parse()?;
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+fn counter(body: &str, name: &str) -> u64 {
+    body.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn health_and_metrics_over_http() -> Result<()> {
+    let server = own_server(Options::new())?;
+    let (status, body) = http_get(server.http_addr(), "/healthz")?;
+    ensure!(
+        status == 200 && body.contains("\"status\":\"ok\""),
+        "{status} {body}"
+    );
+
+    let mut ldap = bind(&server, READER_DN, READER_PW).await?;
+    search_ok(&mut ldap, BASE, Scope::Subtree, "(uid=10001)", &["cn"]).await?;
+    let _ = crate::support::try_bind(&server, READER_DN, "wrong").await?;
+
+    let (status, body) = http_get(server.http_addr(), "/metrics")?;
+    ensure!(status == 200, "{status} {body}");
+    ensure!(
+        counter(&body, "orgdir_binds_total{result=\"ok\"}") >= 1,
+        "{body}"
+    );
+    ensure!(
+        counter(&body, "orgdir_binds_total{result=\"failed\"}") >= 1,
+        "{body}"
+    );
+    ensure!(
+        counter(&body, "orgdir_ldap_operations_total{op=\"search\"}") >= 1,
+        "{body}"
+    );
+    ensure!(
+        counter(&body, "orgdir_ldap_connections_total") >= 2,
+        "{body}"
+    );
+    ensure!(counter(&body, "orgdir_members") == 50, "{body}");
+    Ok(())
+}
