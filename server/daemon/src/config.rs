@@ -50,6 +50,7 @@ pub struct Ldap {
     pub idle_timeout_seconds: u64,
     pub tls_handshake_timeout_seconds: u64,
     pub max_paged_searches: usize,
+    pub max_paged_total_results: usize,
     pub max_connections: usize,
 }
 
@@ -124,6 +125,7 @@ impl Default for Ldap {
             idle_timeout_seconds: d.idle_timeout.as_secs(),
             tls_handshake_timeout_seconds: d.tls_handshake_timeout.as_secs(),
             max_paged_searches: d.max_paged_searches,
+            max_paged_total_results: d.max_paged_total_results,
             max_connections: d.max_connections,
         }
     }
@@ -292,6 +294,7 @@ impl Config {
             size_limit: l.size_limit,
             time_limit: Duration::from_secs(l.time_limit_seconds.max(1)),
             max_paged_searches: l.max_paged_searches.max(1),
+            max_paged_total_results: l.max_paged_total_results,
             idle_timeout: Duration::from_secs(l.idle_timeout_seconds.max(1)),
             tls_handshake_timeout: Duration::from_secs(l.tls_handshake_timeout_seconds.max(1)),
             max_connections: l.max_connections.max(1),

@@ -22,6 +22,8 @@ pub struct LdapConfig {
     pub max_paged_searches: usize,
     /// Most results a paged search may hold.
     pub max_paged_results: usize,
+    /// Most results all open paged searches of the server may hold together (4 bytes each).
+    pub max_paged_total_results: usize,
     /// Close a connection idle this long.
     pub idle_timeout: Duration,
     /// Give up a TLS handshake after this long.
@@ -43,6 +45,7 @@ impl Default for LdapConfig {
             time_limit: Duration::from_secs(60),
             max_paged_searches: 8,
             max_paged_results: 1_000_000,
+            max_paged_total_results: 10_000_000,
             idle_timeout: Duration::from_secs(900),
             tls_handshake_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(60),

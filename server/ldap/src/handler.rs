@@ -4,6 +4,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ldap3_proto::control::LdapControl;
@@ -64,6 +65,21 @@ struct PagedSearch {
     fingerprint: String,
     remaining: VecDeque<EntryId>,
     sel: Selection,
+    /// The share of the server-wide budget of held results this search uses.
+    reservation: Option<Reservation>,
+}
+
+/// Results held by open paged searches, counted against a server-wide budget; released on
+/// drop (page served, search abandoned, connection closed).
+struct Reservation {
+    held: Arc<AtomicUsize>,
+    n: usize,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        self.held.fetch_sub(self.n, Ordering::Relaxed);
+    }
 }
 
 /// Per-connection state.
@@ -100,6 +116,7 @@ pub struct Handler {
     dir: Arc<Directory>,
     cfg: LdapConfig,
     tls_available: bool,
+    held: Arc<AtomicUsize>,
 }
 
 fn result(code: LdapResultCode, message: impl Into<String>) -> LdapResult {
@@ -134,6 +151,7 @@ impl Handler {
             dir,
             cfg,
             tls_available,
+            held: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -162,6 +180,28 @@ impl Handler {
             self.dir.metrics().bind(failed == Some(false));
         }
         (replies, next)
+    }
+
+    fn reserve(&self, n: usize) -> Option<Reservation> {
+        let max = self.cfg.max_paged_total_results;
+        let mut cur = self.held.load(Ordering::Relaxed);
+        loop {
+            if cur.saturating_add(n) > max {
+                return None;
+            }
+            match self
+                .held
+                .compare_exchange(cur, cur + n, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    return Some(Reservation {
+                        held: self.held.clone(),
+                        n,
+                    });
+                }
+                Err(now) => cur = now,
+            }
+        }
     }
 
     /// The directory behind this handler.
@@ -493,6 +533,7 @@ impl Handler {
                     fingerprint,
                     remaining: ids.into(),
                     sel: sel.clone(),
+                    reservation: None,
                 },
                 Err(SearchFailure::NoSuchObject { matched }) => {
                     let mut r = result(LdapResultCode::NoSuchObject, "");
@@ -531,6 +572,23 @@ impl Handler {
         if page == 0 {
             // RFC 2696: a page size of zero abandons the paged search.
             return vec![done_with(ok(), Vec::new())];
+        }
+        // Hold what is left after this page against the server-wide budget.
+        state.reservation = None;
+        let left = state.remaining.len().saturating_sub(page);
+        if left > 0 {
+            match self.reserve(left) {
+                Some(r) => state.reservation = Some(r),
+                None => {
+                    return vec![done_with(
+                        result(
+                            LdapResultCode::AdminLimitExceeded,
+                            "too many results are held by open paged searches; finish or abandon them and retry",
+                        ),
+                        Vec::new(),
+                    )];
+                }
+            }
         }
         let vis = state.snap.visibility(&state.viewer);
         let ev = Eval {

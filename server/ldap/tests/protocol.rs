@@ -464,3 +464,41 @@ fn writes_are_refused_with_a_reason() {
     );
     expect![[r#"Some(DelResponse(LdapResult { code: UnwillingToPerform, matcheddn: "", message: "this orgdir version does not accept LDAP writes; change the directory in the account center or with the orgdir CLI", referral: [] }))"#]].assert_eq(&format!("{:?}", resp.first().map(|m| &m.op)));
 }
+
+#[test]
+fn open_paged_searches_share_a_bounded_budget() {
+    let h = handler(LdapConfig {
+        max_paged_total_results: 60,
+        ..LdapConfig::default()
+    });
+    let op = || {
+        search_op(
+            BASE,
+            LdapSearchScope::Subtree,
+            "(objectClass=inetOrgPerson)",
+            &["1.1"],
+        )
+    };
+    let page = |s: &mut orgdir_ldap::Session, size: i64, cookie: Vec<u8>| {
+        let (resp, _) = send(
+            &h,
+            s,
+            op(),
+            vec![LdapControl::SimplePagedResults { size, cookie }],
+        );
+        (code(&resp), cookie_of(&resp))
+    };
+    let mut a = session(&h, "reader");
+    let mut b = session(&h, "reader");
+    // a holds 43 of the 50 results; b would need 43 more.
+    let (rc, cookie_a) = page(&mut a, 7, Vec::new());
+    assert_eq!(rc, "success");
+    assert_eq!(page(&mut b, 7, Vec::new()).0, "adminlimitexceeded");
+    // a abandons its search (page size 0): b can go ahead.
+    assert_eq!(page(&mut a, 0, cookie_a).0, "success");
+    assert_eq!(page(&mut b, 7, Vec::new()).0, "success");
+    // Closing b's connection releases its share too.
+    drop(b);
+    let (rc, _) = page(&mut a, 7, Vec::new());
+    assert_eq!(rc, "success");
+}
