@@ -74,6 +74,7 @@ pub struct Security {
     pub min_password_length: usize,
     pub hash_workers: usize,
     pub bind_cache_seconds: u64,
+    pub bind_failures_per_minute: u32,
 }
 
 /// `[limits]`
@@ -151,6 +152,7 @@ impl Default for Security {
             min_password_length: 8,
             hash_workers: 0,
             bind_cache_seconds: 300,
+            bind_failures_per_minute: 120,
         }
     }
 }
@@ -281,6 +283,7 @@ impl Config {
             min_password_length: self.security.min_password_length,
             hash_workers: self.security.hash_workers,
             bind_cache_seconds: self.security.bind_cache_seconds,
+            bind_failures_per_minute: self.security.bind_failures_per_minute,
         }
     }
 

@@ -7,6 +7,7 @@
 //! snapshot. Writes are serialized; reads never wait for them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,9 @@ pub struct DirectoryConfig {
     pub hash_workers: usize,
     /// How long a successful slow-hash verification is remembered (0: never).
     pub bind_cache_seconds: u64,
+    /// Failed binds one client address may make per minute before its binds are refused
+    /// outright (0: no limit).
+    pub bind_failures_per_minute: u32,
 }
 
 impl Default for DirectoryConfig {
@@ -56,6 +60,7 @@ impl Default for DirectoryConfig {
             min_password_length: 8,
             hash_workers: 0,
             bind_cache_seconds: 300,
+            bind_failures_per_minute: 120,
         }
     }
 }
@@ -248,6 +253,7 @@ pub struct Directory {
     hasher: Arc<Hasher>,
     pool: HashPool,
     failures: Mutex<HashMap<String, Failures>>,
+    source_failures: Mutex<HashMap<IpAddr, (u32, Timestamp)>>,
     cred_cache: Mutex<HashMap<(u64, PrincipalKind), CachedCredential>>,
     upgrades: Mutex<UpgradeQueue>,
     metrics: crate::metrics::Metrics,
@@ -302,6 +308,7 @@ impl Directory {
             pool: HashPool::new(workers.max(1), 1024)
                 .map_err(|e| DirError::Internal(format!("cannot start hashing threads: {e}")))?,
             failures: Mutex::new(HashMap::new()),
+            source_failures: Mutex::new(HashMap::new()),
             cred_cache: Mutex::new(HashMap::new()),
             upgrades: Mutex::new(UpgradeQueue::default()),
             metrics: crate::metrics::Metrics::default(),
@@ -768,7 +775,69 @@ impl Directory {
         password: &[u8],
         source: &str,
     ) -> std::result::Result<Principal, BindError> {
+        self.bind_from(name, password, source, None).await
+    }
+
+    /// [`Directory::bind`] for a client at `ip`: a source that has failed more than
+    /// `bind_failures_per_minute` binds in the current minute is refused at once, without a
+    /// password check (whatever the name), so one address cannot spray guesses across many
+    /// accounts or keep the hashing threads busy.
+    pub async fn bind_from(
+        &self,
+        name: &str,
+        password: &[u8],
+        source: &str,
+        ip: Option<IpAddr>,
+    ) -> std::result::Result<Principal, BindError> {
         let now = self.clock.now();
+        if let Some(ip) = ip
+            && self.source_throttled(ip, now)
+        {
+            tracing::info!(source, "bind refused: too many failures from this address");
+            return Err(BindError::InvalidCredentials);
+        }
+        let result = self.bind_inner(name, password, source, now).await;
+        if let (Some(ip), Err(BindError::InvalidCredentials)) = (ip, &result) {
+            self.record_source_failure(ip, now);
+        }
+        result
+    }
+
+    fn source_throttled(&self, ip: IpAddr, now: Timestamp) -> bool {
+        let limit = self.config.bind_failures_per_minute;
+        limit > 0
+            && self
+                .source_failures
+                .lock()
+                .get(&ip)
+                .is_some_and(|(count, since)| now - since < 60 && *count >= limit)
+    }
+
+    fn record_source_failure(&self, ip: IpAddr, now: Timestamp) {
+        if self.config.bind_failures_per_minute == 0 {
+            return;
+        }
+        let mut map = self.source_failures.lock();
+        if map.len() >= MAX_LOCKOUT_RECORDS && !map.contains_key(&ip) {
+            map.retain(|_, (_, since)| now - *since < 60);
+            if map.len() >= MAX_LOCKOUT_RECORDS {
+                map.clear();
+            }
+        }
+        let e = map.entry(ip).or_insert((0, now));
+        if now - e.1 >= 60 {
+            *e = (0, now);
+        }
+        e.0 = e.0.saturating_add(1);
+    }
+
+    async fn bind_inner(
+        &self,
+        name: &str,
+        password: &[u8],
+        source: &str,
+        now: Timestamp,
+    ) -> std::result::Result<Principal, BindError> {
         let target = self.resolve_bind_name(name);
         let key = Self::lockout_key(target.as_ref(), name);
         let locked = self.is_locked(&key, now);

@@ -301,3 +301,40 @@ async fn normalized_dns_match_the_parser() {
         );
     }
 }
+
+#[tokio::test]
+async fn failures_from_one_address_are_throttled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Arc::new(SqliteStore::open(&tmp.path().join("o.db")).unwrap());
+    let cfg = DirectoryConfig {
+        bind_failures_per_minute: 4,
+        ..config()
+    };
+    let dir = Directory::open(store, cfg, clock.clone(), Arc::new(OsEntropy)).unwrap();
+    let n = enterprise(&dir).await;
+    let hash = dir.hash_new_password("Right-Pass-1").await.unwrap();
+    for a in ["11", "12", "13", "14", "15"] {
+        add_member(&dir, n, a, &hash).await;
+    }
+    let spray: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+    let other: std::net::IpAddr = "192.0.2.8".parse().unwrap();
+    // One wrong guess per account: no account reaches its lockout threshold (3)...
+    for a in ["11", "12", "13", "14"] {
+        assert!(dir.bind_from(a, b"guess", "t", Some(spray)).await.is_err());
+    }
+    // ...but the address has used its 4 failures: even a right password is refused now.
+    assert!(
+        dir.bind_from("15", b"Right-Pass-1", "t", Some(spray))
+            .await
+            .is_err()
+    );
+    // Other addresses are not affected, and the account itself is not locked.
+    dir.bind_from("15", b"Right-Pass-1", "t", Some(other))
+        .await
+        .unwrap();
+    clock.advance(61);
+    dir.bind_from("15", b"Right-Pass-1", "t", Some(spray))
+        .await
+        .unwrap();
+}

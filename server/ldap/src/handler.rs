@@ -316,7 +316,12 @@ impl Handler {
             }
             (false, false) => {}
         }
-        match self.dir.bind(&b.dn, pw.as_bytes(), &session.source()).await {
+        let ip = Some(session.peer.ip());
+        match self
+            .dir
+            .bind_from(&b.dn, pw.as_bytes(), &session.source(), ip)
+            .await
+        {
             Ok(p) => {
                 session.principal = Some(p);
                 respond(ok())
