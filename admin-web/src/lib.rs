@@ -1,7 +1,16 @@
-//! The account center's HTTP side (axum). For now it serves the health endpoint that
-//! process supervisors and load balancers probe; the JSON API and the panel follow.
+//! The account center's HTTP side (axum): `/healthz`, `/metrics`, and the JSON API under
+//! `/api/v1` (sign-in sessions, the org tree, members) with its OpenAPI document. The panel
+//! pages follow.
 //!
 //! `router(state)` is a plain function so tests can drive it without a socket (STYLE 8).
+//!
+//! API boundary: every change is a command through `Directory::execute`; this crate never
+//! touches SQL or LDAP.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
 
 use std::sync::Arc;
 
@@ -17,15 +26,58 @@ use orgdir_directory::service::Directory;
 pub struct AppState {
     /// The directory service.
     pub dir: Arc<Directory>,
+    /// Signed-in sessions.
+    pub sessions: Arc<auth::Sessions>,
+    /// Mark cookies `Secure` (when the panel is served over HTTPS).
+    pub secure_cookies: bool,
 }
+
+impl AppState {
+    /// State over `dir`, with no sessions yet.
+    pub fn new(dir: Arc<Directory>, secure_cookies: bool) -> AppState {
+        AppState {
+            dir,
+            sessions: Arc::new(auth::Sessions::default()),
+            secure_cookies,
+        }
+    }
+}
+
+/// Largest request body accepted by the API.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP router.
 pub fn router(state: AppState) -> Router {
+    use axum::routing::{delete, post};
+    let api = Router::new()
+        .route("/session", post(auth::sign_in).delete(auth::sign_out))
+        .route("/me", get(auth::me))
+        .route("/orgs", get(api::list_orgs).post(api::create_org))
+        .route("/orgs/{id}", delete(api::delete_org).patch(api::update_org))
+        .route("/members", get(api::list_members).post(api::create_member))
+        .route(
+            "/members/{id}",
+            get(api::get_member)
+                .patch(api::update_member)
+                .delete(api::delete_member),
+        )
+        .route("/openapi.json", get(openapi_json))
+        .fallback(api_not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
+        .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
+}
+
+async fn openapi_json() -> Json<serde_json::Value> {
+    Json(openapi::document())
+}
+
+async fn api_not_found() -> error::ApiError {
+    error::ApiError::not_found("API route")
 }
 
 /// Counts every response by status class.

@@ -28,7 +28,7 @@ async fn app() -> axum::Router {
     };
     let dir = Directory::open(store, config, Arc::new(SystemClock), Arc::new(OsEntropy)).unwrap();
     orgdir_directory::demo::seed_demo(&dir).await.unwrap();
-    router(AppState { dir: Arc::new(dir) })
+    router(AppState::new(Arc::new(dir), false))
 }
 
 async fn get(app: &axum::Router, path: &str) -> (StatusCode, String) {
@@ -66,4 +66,320 @@ async fn health_and_metrics() {
     ] {
         assert!(body.lines().any(|l| l == line), "{line} missing:\n{body}");
     }
+}
+
+/// Sends a request; returns status, headers and JSON body (Null when empty or not JSON).
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    auth: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let mut req = Request::builder().method(method).uri(path);
+    for (k, v) in auth {
+        req = req.header(*k, *v);
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap(),
+        None => req.body(Body::empty()).unwrap(),
+    };
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, headers, json)
+}
+
+async fn sign_in(
+    app: &axum::Router,
+    account: Option<&str>,
+    password: &str,
+) -> (String, String, String) {
+    let mut body = serde_json::json!({ "enterprise": 100001, "password": password });
+    if let Some(a) = account {
+        body["account"] = a.into();
+    }
+    let (status, headers, json) = call(app, "POST", "/api/v1/session", &[], Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    let cookie = headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    (
+        json["token"].as_str().unwrap().to_string(),
+        json["csrf_token"].as_str().unwrap().to_string(),
+        cookie,
+    )
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn sign_in_sessions_and_csrf() {
+    let app = app().await;
+    let (status, headers, json) = call(
+        &app,
+        "POST",
+        "/api/v1/session",
+        &[],
+        Some(serde_json::json!({ "enterprise": 100001, "password": "wrong" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(json["code"], "invalid_credentials");
+    // An unknown enterprise answers exactly like a wrong password.
+    let (_, _, unknown) = call(
+        &app,
+        "POST",
+        "/api/v1/session",
+        &[],
+        Some(serde_json::json!({ "enterprise": 999, "password": "wrong" })),
+    )
+    .await;
+    assert_eq!(unknown, json);
+
+    let (token, csrf, cookie) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let (status, _, me) = call(
+        &app,
+        "GET",
+        "/api/v1/me",
+        &[("authorization", &bearer(&token))],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["kind"], "admin");
+    assert_eq!(me["dn"], "cn=admin,dc=example,dc=com");
+    let (status, _, _) = call(&app, "GET", "/api/v1/me", &[], None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // With the cookie, a change needs the CSRF token; with the bearer token it does not.
+    let new_org = serde_json::json!({ "parent": 1, "name": "Legal" });
+    let (status, _, json) = call(
+        &app,
+        "POST",
+        "/api/v1/orgs",
+        &[("cookie", &cookie)],
+        Some(new_org.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json["code"], "csrf");
+    let (status, _, json) = call(
+        &app,
+        "POST",
+        "/api/v1/orgs",
+        &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        Some(new_org),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    // Sign out ends the session.
+    let (status, _, _) = call(
+        &app,
+        "DELETE",
+        "/api/v1/session",
+        &[("authorization", &bearer(&token))],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        "/api/v1/me",
+        &[("authorization", &bearer(&token))],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn members_see_and_do_what_their_role_and_scope_allow() {
+    let app = app().await;
+    let (member, _, _) = sign_in(&app, Some("10001"), "Passw0rd-10001").await;
+    let m = [("authorization", bearer(&member))];
+    let m: Vec<(&str, &str)> = m.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // The hidden member is not listed, not searchable, and its id answers 404.
+    let (_, _, page) = call(&app, "GET", "/api/v1/members?q=chen", &m, None).await;
+    let names: Vec<&str> = page["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["account"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"10049"), "{names:?}");
+    let (_, _, all) = call(&app, "GET", "/api/v1/members?limit=1000", &m, None).await;
+    assert_eq!(all["total"], 49);
+    let (admin, _, _) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let a = [("authorization", bearer(&admin))];
+    let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, everyone) = call(&app, "GET", "/api/v1/members?limit=1000", &a, None).await;
+    assert_eq!(everyone["total"], 50);
+    let hidden_id = everyone["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["account"] == "10049")
+        .unwrap()["id"]
+        .clone();
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/members/{hidden_id}"),
+        &m,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // An ordinary member may not change the tree: the rule engine says why.
+    let (status, _, json) = call(
+        &app,
+        "POST",
+        "/api/v1/orgs",
+        &m,
+        Some(serde_json::json!({ "parent": 1, "name": "X" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        json["detail"].as_str().unwrap().contains("manage_org_tree"),
+        "{json}"
+    );
+
+    // Scope: 10040 sees only the Sales subtree (and the root above it).
+    let (scoped, _, _) = sign_in(&app, Some("10040"), "Passw0rd-10040").await;
+    let (_, _, orgs) = call(
+        &app,
+        "GET",
+        "/api/v1/orgs",
+        &[("authorization", &bearer(&scoped))],
+        None,
+    )
+    .await;
+    let names: Vec<&str> = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Example", "Sales", "North"]);
+}
+
+#[tokio::test]
+async fn admin_manages_members_through_the_rules() {
+    let app = app().await;
+    let (admin, _, _) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let a = [("authorization", bearer(&admin))];
+    let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, orgs) = call(&app, "GET", "/api/v1/orgs", &a, None).await;
+    let finance = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Finance")
+        .unwrap()["id"]
+        .clone();
+    // The member role's id.
+    let (_, _, me10001) = call(&app, "GET", "/api/v1/members?q=10001", &a, None).await;
+    let role = me10001["members"][0]["role"].clone();
+    let (status, _, created) = call(
+        &app,
+        "POST",
+        "/api/v1/members",
+        &a,
+        Some(serde_json::json!({ "org": finance, "name": "Sun Li", "role": role, "email": "sun.li@example.com", "password": "Initial-Pass-1" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].clone();
+    let (_, _, m) = call(&app, "GET", &format!("/api/v1/members/{id}"), &a, None).await;
+    assert_eq!(m["account"], "10051", "the next free account of the range");
+    assert_eq!(m["dn"], "uid=10051,ou=Finance,dc=example,dc=com");
+    // The new member signs in; then is disabled, which ends its session at once.
+    let (token, _, _) = sign_in(&app, Some("10051"), "Initial-Pass-1").await;
+    let (status, _, _) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/members/{id}"),
+        &a,
+        Some(serde_json::json!({ "disabled": true, "title": "Auditor" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        "/api/v1/me",
+        &[("authorization", &bearer(&token))],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Rules: a non-empty org cannot be deleted (422, and the message says why).
+    let (status, _, json) =
+        call(&app, "DELETE", &format!("/api/v1/orgs/{finance}"), &a, None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json["code"], "rule_violation");
+    assert!(
+        json["detail"].as_str().unwrap().contains("still has"),
+        "{json}"
+    );
+    // Malformed and oversized requests.
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/orgs",
+        &a,
+        Some(serde_json::json!({ "parent": 1, "nam": "typo" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let big = serde_json::json!({ "parent": 1, "name": "x".repeat(100_000) });
+    let (status, _, json) = call(&app, "POST", "/api/v1/orgs", &a, Some(big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(json["code"], "too_large");
+    let (status, _, _) = call(&app, "DELETE", &format!("/api/v1/members/{id}"), &a, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let app = app().await;
+    let (status, _, doc) = call(&app, "GET", "/api/v1/openapi.json", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(!paths.is_empty());
+    for (path, item) in paths {
+        for method in ["get", "post", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let uri = path.replace("{id}", "1");
+            let (status, _, json) = call(&app, &method.to_uppercase(), &uri, &[], None).await;
+            // Unauthenticated or malformed, but routed: never "no such route" or 405.
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert!(
+                json["detail"] != "API route not found",
+                "{method} {path} is not routed"
+            );
+        }
+    }
+    let (status, _, json) = call(&app, "GET", "/api/v1/nope", &[], None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(json["detail"], "API route not found");
 }

@@ -33,6 +33,30 @@ fn http_get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, String)> {
     Ok((status, body))
 }
 
+/// A minimal HTTP/1.1 POST of a JSON body: status, headers and body.
+fn http_post_json(
+    addr: std::net::SocketAddr,
+    path: &str,
+    json: &str,
+) -> Result<(u16, String, String)> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let status: u16 = raw
+        .split_whitespace()
+        .nth(1)
+        .context("no status line")?
+        .parse()?;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
+    Ok((status, head.to_string(), body.to_string()))
+}
+
 fn counter(body: &str, name: &str) -> u64 {
     body.lines()
         .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
@@ -71,5 +95,37 @@ async fn health_and_metrics_over_http() -> Result<()> {
         "{body}"
     );
     ensure!(counter(&body, "orgdir_members") == 50, "{body}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn sign_in_over_http_shares_ldap_lockout() -> Result<()> {
+    let server = own_server(Options::new().env("ORGDIR_SECURITY_BIND_LOCKOUT_THRESHOLD", "3"))?;
+    let good = r#"{"enterprise":100001,"account":"10007","password":"Passw0rd-10007"}"#;
+    let (status, head, body) = http_post_json(server.http_addr(), "/api/v1/session", good)?;
+    ensure!(status == 200, "{status} {body}");
+    ensure!(
+        head.to_ascii_lowercase()
+            .contains("set-cookie: orgdir_session="),
+        "{head}"
+    );
+    ensure!(
+        head.contains("HttpOnly") && head.contains("SameSite=Strict"),
+        "{head}"
+    );
+    // Three wrong passwords over the panel lock the account for LDAP too.
+    let bad = r#"{"enterprise":100001,"account":"10007","password":"wrong"}"#;
+    for _ in 0..3 {
+        let (status, _, body) = http_post_json(server.http_addr(), "/api/v1/session", bad)?;
+        ensure!(
+            status == 401 && body.contains("invalid_credentials"),
+            "{status} {body}"
+        );
+    }
+    let (_, res) = crate::support::try_bind(&server, "10007", "Passw0rd-10007").await?;
+    ensure!(
+        res.rc == 49,
+        "the lockout must apply to LDAP binds: {res:?}"
+    );
     Ok(())
 }

@@ -161,7 +161,8 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
         )));
     }
     if let Some(l) = http_l {
-        let app = orgdir_web::router(orgdir_web::AppState { dir: dir.clone() });
+        let app = orgdir_web::router(orgdir_web::AppState::new(dir.clone(), false))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let mut rx_http = rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {

@@ -1,0 +1,488 @@
+//! The org tree and member endpoints of `/api/v1` (SPEC ORG-1..8). Reads show what the
+//! caller may see (hidden members and management scope, as over LDAP); writes are commands
+//! through the directory's one write path, so permissions, scope and ORG-2 limits are
+//! checked there, whatever the client.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use orgdir_directory::entry::EntryKind;
+use orgdir_domain::command::{Command, MemberPatch, NewMember};
+use orgdir_domain::model::{Member, MemberId, Org, OrgId, RoleId};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Id, JsonBody, QueryParams};
+
+/// An org as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct OrgJson {
+    id: u64,
+    parent: Option<u64>,
+    name: String,
+    dn: String,
+    /// Members directly in this org that the caller can see.
+    members: usize,
+}
+
+/// A member as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct MemberJson {
+    id: u64,
+    account: String,
+    dn: String,
+    org: u64,
+    name: String,
+    surname: String,
+    given_name: Option<String>,
+    mobile: Option<String>,
+    email: Option<String>,
+    title: Option<String>,
+    employee_number: Option<String>,
+    role: u64,
+    scope: Vec<u64>,
+    hidden: bool,
+    disabled: bool,
+    uid_number: u32,
+    entry_uuid: String,
+}
+
+fn source(caller: &Caller) -> String {
+    format!("api {}", caller.principal.dn)
+}
+
+fn sees_org(caller: &Caller, org: OrgId) -> bool {
+    let vis = caller.snap.visibility(&caller.viewer);
+    caller
+        .snap
+        .entries
+        .iter()
+        .position(|e| e.kind == EntryKind::Org(org))
+        .is_some_and(|i| {
+            caller
+                .snap
+                .can_see(&caller.viewer, vis.as_deref(), i as u32)
+        })
+}
+
+fn sees_member(caller: &Caller, m: MemberId) -> bool {
+    let vis = caller.snap.visibility(&caller.viewer);
+    caller
+        .snap
+        .member_entry(m)
+        .is_some_and(|e| caller.snap.can_see(&caller.viewer, vis.as_deref(), e))
+}
+
+fn org_json(caller: &Caller, o: &Org) -> OrgJson {
+    let dn = caller
+        .snap
+        .entries
+        .iter()
+        .find(|e| e.kind == EntryKind::Org(o.id))
+        .map(|e| e.dn.to_string())
+        .unwrap_or_default();
+    OrgJson {
+        id: o.id.0,
+        parent: o.parent.map(|p| p.0),
+        name: o.name.clone(),
+        dn,
+        members: caller
+            .snap
+            .state
+            .members_in(o.id)
+            .filter(|m| sees_member(caller, m.id))
+            .count(),
+    }
+}
+
+fn member_json(caller: &Caller, m: &Member) -> MemberJson {
+    MemberJson {
+        id: m.id.0,
+        account: m.account.clone(),
+        dn: caller
+            .snap
+            .member_entry(m.id)
+            .and_then(|e| caller.snap.entry(e))
+            .map(|e| e.dn.to_string())
+            .unwrap_or_default(),
+        org: m.org.0,
+        name: m.name.clone(),
+        surname: m.surname.clone(),
+        given_name: m.given_name.clone(),
+        mobile: m.mobile.clone(),
+        email: m.email.clone(),
+        title: m.title.clone(),
+        employee_number: m.employee_number.clone(),
+        role: m.role.0,
+        scope: m.scope.iter().map(|o| o.0).collect(),
+        hidden: m.hidden,
+        disabled: m.disabled,
+        uid_number: m.uid_number,
+        entry_uuid: orgdir_directory::dit::uuid_string(&m.uuid),
+    }
+}
+
+/// `GET /api/v1/orgs`: every org the caller can see, parents before children.
+pub async fn list_orgs(caller: Caller) -> Json<Vec<OrgJson>> {
+    let mut orgs: Vec<&Org> = caller
+        .snap
+        .state
+        .orgs
+        .values()
+        .filter(|o| sees_org(&caller, o.id))
+        .collect();
+    orgs.sort_by_key(|o| (caller.snap.state.ancestors(o.id).len(), o.name.clone()));
+    Json(orgs.into_iter().map(|o| org_json(&caller, o)).collect())
+}
+
+/// `POST /api/v1/orgs` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrgJson {
+    parent: u64,
+    name: String,
+}
+
+/// `POST /api/v1/orgs`.
+pub async fn create_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<NewOrgJson>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    if !sees_org(&caller, OrgId(body.parent)) {
+        return Err(ApiError::not_found("parent org"));
+    }
+    let out = state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            Command::CreateOrg {
+                parent: OrgId(body.parent),
+                name: body.name,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": out.created })),
+    ))
+}
+
+/// `PATCH /api/v1/orgs/{id}` body: rename and/or move.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgPatchJson {
+    name: Option<String>,
+    parent: Option<u64>,
+}
+
+/// `PATCH /api/v1/orgs/{id}`.
+pub async fn update_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    JsonBody(body): JsonBody<OrgPatchJson>,
+) -> ApiResult<StatusCode> {
+    let org = OrgId(id);
+    if !sees_org(&caller, org) {
+        return Err(ApiError::not_found("org"));
+    }
+    let mut cmds = Vec::new();
+    if let Some(name) = body.name {
+        cmds.push(Command::RenameOrg { org, name });
+    }
+    if let Some(parent) = body.parent {
+        if !sees_org(&caller, OrgId(parent)) {
+            return Err(ApiError::not_found("parent org"));
+        }
+        cmds.push(Command::MoveOrg {
+            org,
+            parent: OrgId(parent),
+        });
+    }
+    if cmds.is_empty() {
+        return Err(ApiError::bad_request(
+            "nothing to change: give name and/or parent",
+        ));
+    }
+    state
+        .dir
+        .execute_batch(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            cmds,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/orgs/{id}`.
+pub async fn delete_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    if !sees_org(&caller, OrgId(id)) {
+        return Err(ApiError::not_found("org"));
+    }
+    state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            Command::DeleteOrg { org: OrgId(id) },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/members` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberQuery {
+    /// Prefix of the name, account, mobile or mail (case-insensitive, ORG-7).
+    q: Option<String>,
+    /// Only members directly in this org.
+    org: Option<u64>,
+    /// Page size (default 100, at most 1000).
+    limit: Option<usize>,
+    /// Skip this many.
+    offset: Option<usize>,
+}
+
+/// `GET /api/v1/members`.
+pub async fn list_members(
+    caller: Caller,
+    QueryParams(q): QueryParams<MemberQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let limit = q.limit.unwrap_or(100).min(1000);
+    let needle = q.q.as_deref().map(str::to_lowercase);
+    let matches = |m: &Member| match &needle {
+        None => true,
+        Some(n) => [
+            Some(&m.name),
+            Some(&m.account),
+            m.mobile.as_ref(),
+            m.email.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|v| v.to_lowercase().starts_with(n.as_str())),
+    };
+    let all: Vec<&Member> = caller
+        .snap
+        .state
+        .members
+        .values()
+        .filter(|m| q.org.is_none_or(|o| m.org.0 == o))
+        .filter(|m| matches(m))
+        .filter(|m| sees_member(&caller, m.id))
+        .collect();
+    let total = all.len();
+    let page: Vec<MemberJson> = all
+        .into_iter()
+        .skip(q.offset.unwrap_or(0))
+        .take(limit)
+        .map(|m| member_json(&caller, m))
+        .collect();
+    Ok(Json(serde_json::json!({ "total": total, "members": page })))
+}
+
+/// `GET /api/v1/members/{id}`.
+pub async fn get_member(caller: Caller, Id(id): Id) -> ApiResult<Json<MemberJson>> {
+    let m = caller
+        .snap
+        .state
+        .members
+        .get(&MemberId(id))
+        .filter(|m| sees_member(&caller, m.id))
+        .ok_or_else(|| ApiError::not_found("member"))?;
+    Ok(Json(member_json(&caller, m)))
+}
+
+/// `POST /api/v1/members` body (ORG-3).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewMemberJson {
+    /// Account; the next free one of the enterprise's range when absent.
+    account: Option<String>,
+    org: u64,
+    name: String,
+    surname: Option<String>,
+    given_name: Option<String>,
+    mobile: Option<String>,
+    email: Option<String>,
+    title: Option<String>,
+    employee_number: Option<String>,
+    /// Role id (mandatory).
+    role: u64,
+    /// Up to three scope org ids (default: the root).
+    #[serde(default)]
+    scope: Vec<u64>,
+    #[serde(default)]
+    hidden: bool,
+    /// Initial password (hashed with argon2id); the member must change it at first sign-in.
+    password: Option<String>,
+}
+
+/// `POST /api/v1/members`.
+pub async fn create_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<NewMemberJson>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    if !sees_org(&caller, OrgId(b.org)) {
+        return Err(ApiError::not_found("org"));
+    }
+    let password = match &b.password {
+        Some(p) => Some(state.dir.hash_new_password(p).await?),
+        None => None,
+    };
+    let out = state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            Command::AddMember(Box::new(NewMember {
+                account: b.account,
+                org: Some(OrgId(b.org)),
+                name: b.name,
+                surname: b.surname,
+                given_name: b.given_name,
+                mobile: b.mobile,
+                email: b.email,
+                title: b.title,
+                employee_number: b.employee_number,
+                role: Some(RoleId(b.role)),
+                scope: b.scope.into_iter().map(OrgId).collect(),
+                hidden: b.hidden,
+                must_change_password: password.is_some(),
+                password,
+                ..NewMember::default()
+            })),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": out.created })),
+    ))
+}
+
+/// `PATCH /api/v1/members/{id}` body: any of these.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberPatchJson {
+    name: Option<String>,
+    surname: Option<String>,
+    given_name: Option<String>,
+    mobile: Option<String>,
+    email: Option<String>,
+    title: Option<String>,
+    employee_number: Option<String>,
+    scope: Option<Vec<u64>>,
+    /// Move to this org.
+    org: Option<u64>,
+    /// Change the role.
+    role: Option<u64>,
+    /// Disable or enable (ORG-6).
+    disabled: Option<bool>,
+    /// Hide or unhide (ORG-9).
+    hidden: Option<bool>,
+}
+
+/// `PATCH /api/v1/members/{id}`: all changes in one transaction.
+pub async fn update_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<MemberPatchJson>,
+) -> ApiResult<StatusCode> {
+    let member = MemberId(id);
+    if !sees_member(&caller, member) {
+        return Err(ApiError::not_found("member"));
+    }
+    // An empty string clears an optional field.
+    let opt = |v: Option<String>| v.map(|s| Some(s).filter(|s| !s.trim().is_empty()));
+    let patch = MemberPatch {
+        name: b.name,
+        surname: b.surname,
+        given_name: opt(b.given_name),
+        mobile: opt(b.mobile),
+        email: opt(b.email),
+        title: opt(b.title),
+        employee_number: opt(b.employee_number),
+        scope: b.scope.map(|s| s.into_iter().map(OrgId).collect()),
+        login_shell: None,
+        home_directory: None,
+    };
+    let mut cmds = Vec::new();
+    if patch != MemberPatch::default() {
+        cmds.push(Command::UpdateMember {
+            member,
+            patch: Box::new(patch),
+        });
+    }
+    if let Some(org) = b.org {
+        if !sees_org(&caller, OrgId(org)) {
+            return Err(ApiError::not_found("org"));
+        }
+        cmds.push(Command::MoveMember {
+            member,
+            org: OrgId(org),
+        });
+    }
+    if let Some(role) = b.role {
+        cmds.push(Command::SetMemberRole {
+            member,
+            role: RoleId(role),
+        });
+    }
+    if let Some(disabled) = b.disabled {
+        cmds.push(Command::SetMemberDisabled { member, disabled });
+    }
+    if let Some(hidden) = b.hidden {
+        cmds.push(Command::SetMemberHidden { member, hidden });
+    }
+    if cmds.is_empty() {
+        return Err(ApiError::bad_request("nothing to change"));
+    }
+    state
+        .dir
+        .execute_batch(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            cmds,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/members/{id}` (ORG-4).
+pub async fn delete_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    if !sees_member(&caller, MemberId(id)) {
+        return Err(ApiError::not_found("member"));
+    }
+    state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            Command::DeleteMember {
+                member: MemberId(id),
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

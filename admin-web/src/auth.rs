@@ -1,0 +1,331 @@
+//! Sign-in and sessions (SPEC LOGIN-1, LOGIN-2).
+//!
+//! The enterprise administrator signs in with the enterprise number and the super password;
+//! members with their account (or domain account) and password. Both go through the
+//! directory's bind verification, so lockout, per-address throttling and hash upgrades apply
+//! to the panel exactly as to LDAP.
+//!
+//! A session is a random 32-byte token, kept only as its SHA-256 in server memory (sessions
+//! end when the server restarts). Browsers carry it in an HttpOnly, SameSite=Strict cookie;
+//! every state-changing request made with the cookie must also send the session's CSRF token
+//! in `X-CSRF-Token`. Automation sends the token as `Authorization: Bearer …` instead, which
+//! is not ambient, so it needs no CSRF token.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use orgdir_directory::service::{BindError, Principal, PrincipalKind};
+use orgdir_directory::snapshot::{Snapshot, Viewer};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, JsonBody};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "orgdir_session";
+/// The CSRF header.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session lasts without use, in seconds.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+/// Most sessions kept at once (the oldest are dropped beyond).
+const MAX_SESSIONS: usize = 100_000;
+
+#[derive(Clone, Debug)]
+struct SessionData {
+    principal: Principal,
+    csrf: String,
+    expires: i64,
+}
+
+/// The live sessions.
+#[derive(Debug, Default)]
+pub struct Sessions {
+    map: Mutex<HashMap<[u8; 32], SessionData>>,
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    rand::Rng::fill(&mut rand::thread_rng(), b.as_mut_slice());
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Sessions {
+    fn create(&self, principal: Principal, now: i64) -> (String, String) {
+        let token = random_hex(32);
+        let csrf = random_hex(16);
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_SESSIONS {
+            map.retain(|_, s| s.expires > now);
+            if map.len() >= MAX_SESSIONS {
+                map.clear();
+            }
+        }
+        map.insert(
+            digest(&token),
+            SessionData {
+                principal,
+                csrf: csrf.clone(),
+                expires: now + SESSION_SECONDS,
+            },
+        );
+        (token, csrf)
+    }
+
+    fn get(&self, token: &str, now: i64) -> Option<SessionData> {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = digest(token);
+        match map.get_mut(&key) {
+            Some(s) if s.expires > now => {
+                s.expires = now + SESSION_SECONDS;
+                Some(s.clone())
+            }
+            Some(_) => {
+                map.remove(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn remove(&self, token: &str) {
+        self.map
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&digest(token));
+    }
+}
+
+/// The authenticated caller of an API request.
+#[derive(Clone)]
+pub struct Caller {
+    /// Who.
+    pub principal: Principal,
+    /// The snapshot of the caller's enterprise at the time of the request.
+    pub snap: Arc<Snapshot>,
+    /// What the caller may see.
+    pub viewer: Viewer,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("dn", &self.principal.dn)
+            .finish()
+    }
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
+        let now = state.dir.now();
+        let (token, by_cookie) = match bearer_token(&parts.headers) {
+            Some(t) => (t, false),
+            None => (
+                cookie_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?,
+                true,
+            ),
+        };
+        let session = state
+            .sessions
+            .get(&token, now)
+            .ok_or_else(ApiError::unauthenticated)?;
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if by_cookie && unsafe_method {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(
+                sent.as_bytes(),
+                session.csrf.as_bytes(),
+            )) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "missing or wrong X-CSRF-Token header",
+                ));
+            }
+        }
+        // A member disabled since signing in is signed out.
+        let (snap, viewer) = state
+            .dir
+            .viewer(&session.principal)
+            .ok_or_else(ApiError::unauthenticated)?;
+        Ok(Caller {
+            principal: session.principal,
+            snap,
+            viewer,
+        })
+    }
+}
+
+/// `POST /api/v1/session` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    /// Enterprise number.
+    pub enterprise: u64,
+    /// A member's account or domain account; absent for the enterprise administrator.
+    pub account: Option<String>,
+    /// Password (super password for the administrator).
+    pub password: String,
+}
+
+/// The signed-in identity, as returned to clients.
+#[derive(Debug, Serialize)]
+pub struct Me {
+    /// Enterprise number.
+    pub enterprise: u64,
+    /// `admin` or `member` or `service`.
+    pub kind: &'static str,
+    /// LDAP DN.
+    pub dn: String,
+    /// Member id, for members.
+    pub member_id: Option<u64>,
+}
+
+impl Me {
+    /// Describes a principal.
+    pub fn of(p: &Principal) -> Me {
+        let (kind, member_id) = match p.kind {
+            PrincipalKind::Admin => ("admin", None),
+            PrincipalKind::Member(m) => ("member", Some(m.0)),
+            PrincipalKind::Service(_) => ("service", None),
+        };
+        Me {
+            enterprise: p.enterprise,
+            kind,
+            dn: p.dn.clone(),
+            member_id,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SignedIn {
+    token: String,
+    csrf_token: String,
+    expires_in: i64,
+    me: Me,
+}
+
+/// The client address, when the server runs with connection info.
+fn client_ip(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
+    info.map(|Extension(ConnectInfo(a))| a.ip())
+}
+
+/// `POST /api/v1/session`: sign in.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    addr: Option<Extension<ConnectInfo<SocketAddr>>>,
+    JsonBody(body): JsonBody<SignIn>,
+) -> ApiResult<Response> {
+    let cat = state.dir.catalog();
+    let Some(snap) = cat.get(body.enterprise) else {
+        // Same answer as a wrong password: enterprise numbers are not an oracle.
+        return Err(bad_credentials());
+    };
+    let name = match &body.account {
+        None => format!("cn=admin,{}", snap.base),
+        Some(a) if a.contains('@') => a.clone(),
+        Some(a) => format!("{a}@{}", body.enterprise),
+    };
+    let ip = client_ip(addr);
+    let source = match ip {
+        Some(ip) => format!("panel {ip}"),
+        None => "panel".to_string(),
+    };
+    let principal = match state
+        .dir
+        .bind_from(&name, body.password.as_bytes(), &source, ip)
+        .await
+    {
+        Ok(p) if p.enterprise == body.enterprise => p,
+        Ok(_) | Err(BindError::InvalidCredentials) => return Err(bad_credentials()),
+        Err(BindError::Unavailable) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the server cannot verify credentials right now",
+            ));
+        }
+    };
+    let (token, csrf) = state.sessions.create(principal.clone(), state.dir.now());
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
+        if state.secure_cookies { "; Secure" } else { "" }
+    );
+    let mut resp = Json(SignedIn {
+        token,
+        csrf_token: csrf,
+        expires_in: SESSION_SECONDS,
+        me: Me::of(&principal),
+    })
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "wrong enterprise number, account or password",
+    )
+}
+
+/// `DELETE /api/v1/session`: sign out.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    _caller: Caller,
+) -> Response {
+    if let Some(t) = bearer_token(&headers).or_else(|| cookie_token(&headers)) {
+        state.sessions.remove(&t);
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    let expired = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&expired) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// `GET /api/v1/me`.
+pub async fn me(caller: Caller) -> Json<Me> {
+    Json(Me::of(&caller.principal))
+}

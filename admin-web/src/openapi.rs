@@ -1,0 +1,119 @@
+//! The OpenAPI 3 document of `/api/v1`, served at `/api/v1/openapi.json`. A test sends a
+//! request for every operation it lists to the real router, so it cannot describe a route
+//! that does not exist.
+
+use serde_json::{Value, json};
+
+fn problem() -> Value {
+    json!({ "description": "Error (application/problem+json)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+fn op(summary: &str, body: Option<&str>, ok: (&str, Option<&str>)) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "responses": {
+            ok.0: match ok.1 {
+                Some(schema) => json!({ "description": "OK", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } }),
+                None => json!({ "description": "Done" }),
+            },
+            "400": problem(), "401": problem(), "403": problem(), "404": problem(), "422": problem()
+        }
+    });
+    if let (Some(b), Some(map)) = (body, o.as_object_mut()) {
+        map.insert(
+            "requestBody".into(),
+            json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{b}") } } } }),
+        );
+    }
+    o
+}
+
+fn id_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }])
+}
+
+/// The document.
+pub fn document() -> Value {
+    let s = |t: &str| json!({ "type": t });
+    let opt_s = |t: &str| json!({ "type": [t, "null"] });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "orgdir account center API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Sign in with POST /api/v1/session; send the returned token as `Authorization: Bearer <token>`, or use the session cookie plus `X-CSRF-Token` on state-changing requests. Every change goes through the directory's rules, permissions and management scope."
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer" },
+                "cookie": { "type": "apiKey", "in": "cookie", "name": "orgdir_session" }
+            },
+            "schemas": {
+                "Problem": { "type": "object", "required": ["type", "title", "status", "code", "detail"], "properties": {
+                    "type": s("string"), "title": s("string"), "status": s("integer"), "code": s("string"), "detail": s("string") } },
+                "SignIn": { "type": "object", "required": ["enterprise", "password"], "additionalProperties": false, "properties": {
+                    "enterprise": s("integer"), "account": opt_s("string"), "password": s("string") } },
+                "Me": { "type": "object", "required": ["enterprise", "kind", "dn"], "properties": {
+                    "enterprise": s("integer"), "kind": { "enum": ["admin", "member", "service"] }, "dn": s("string"), "member_id": opt_s("integer") } },
+                "SignedIn": { "type": "object", "required": ["token", "csrf_token", "expires_in", "me"], "properties": {
+                    "token": s("string"), "csrf_token": s("string"), "expires_in": s("integer"), "me": { "$ref": "#/components/schemas/Me" } } },
+                "Created": { "type": "object", "required": ["id"], "properties": { "id": s("integer") } },
+                "Org": { "type": "object", "required": ["id", "parent", "name", "dn", "members"], "properties": {
+                    "id": s("integer"), "parent": opt_s("integer"), "name": s("string"), "dn": s("string"), "members": s("integer") } },
+                "Orgs": { "type": "array", "items": { "$ref": "#/components/schemas/Org" } },
+                "NewOrg": { "type": "object", "required": ["parent", "name"], "additionalProperties": false, "properties": {
+                    "parent": s("integer"), "name": s("string") } },
+                "OrgPatch": { "type": "object", "additionalProperties": false, "properties": {
+                    "name": s("string"), "parent": s("integer") } },
+                "Member": { "type": "object", "required": ["id", "account", "dn", "org", "name", "surname", "role", "scope", "hidden", "disabled", "uid_number", "entry_uuid"], "properties": {
+                    "id": s("integer"), "account": s("string"), "dn": s("string"), "org": s("integer"), "name": s("string"), "surname": s("string"),
+                    "given_name": opt_s("string"), "mobile": opt_s("string"), "email": opt_s("string"), "title": opt_s("string"), "employee_number": opt_s("string"),
+                    "role": s("integer"), "scope": { "type": "array", "items": s("integer") }, "hidden": s("boolean"), "disabled": s("boolean"),
+                    "uid_number": s("integer"), "entry_uuid": s("string") } },
+                "MemberPage": { "type": "object", "required": ["total", "members"], "properties": {
+                    "total": s("integer"), "members": { "type": "array", "items": { "$ref": "#/components/schemas/Member" } } } },
+                "NewMember": { "type": "object", "required": ["org", "name", "role"], "additionalProperties": false, "properties": {
+                    "account": opt_s("string"), "org": s("integer"), "name": s("string"), "surname": opt_s("string"), "given_name": opt_s("string"),
+                    "mobile": opt_s("string"), "email": opt_s("string"), "title": opt_s("string"), "employee_number": opt_s("string"),
+                    "role": s("integer"), "scope": { "type": "array", "maxItems": 3, "items": s("integer") }, "hidden": s("boolean"), "password": opt_s("string") } },
+                "MemberPatch": { "type": "object", "additionalProperties": false, "properties": {
+                    "name": s("string"), "surname": s("string"), "given_name": s("string"), "mobile": s("string"), "email": s("string"),
+                    "title": s("string"), "employee_number": s("string"), "scope": { "type": "array", "items": s("integer") },
+                    "org": s("integer"), "role": s("integer"), "disabled": s("boolean"), "hidden": s("boolean") } }
+            }
+        },
+        "security": [{ "bearer": [] }, { "cookie": [] }],
+        "paths": {
+            "/api/v1/session": {
+                "post": { "security": [], "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SignIn" } } } },
+                    "summary": "Sign in (enterprise administrator: number + super password; member: account + password)",
+                    "responses": { "200": { "description": "Signed in; also sets the session cookie", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SignedIn" } } } },
+                        "400": problem(), "401": problem(), "422": problem() } },
+                "delete": op("Sign out", None, ("204", None))
+            },
+            "/api/v1/me": { "get": op("The signed-in identity", None, ("200", Some("Me"))) },
+            "/api/v1/orgs": {
+                "get": op("Orgs the caller can see, parents first", None, ("200", Some("Orgs"))),
+                "post": op("Add an org (ORG-1, ORG-2 limits)", Some("NewOrg"), ("201", Some("Created")))
+            },
+            "/api/v1/orgs/{id}": {
+                "parameters": id_param(),
+                "patch": op("Rename and/or move an org", Some("OrgPatch"), ("204", None)),
+                "delete": op("Delete an empty org", None, ("204", None))
+            },
+            "/api/v1/members": {
+                "get": { "summary": "Members the caller can see (ORG-7 search)", "parameters": [
+                        { "name": "q", "in": "query", "schema": s("string") }, { "name": "org", "in": "query", "schema": s("integer") },
+                        { "name": "limit", "in": "query", "schema": s("integer") }, { "name": "offset", "in": "query", "schema": s("integer") } ],
+                    "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MemberPage" } } } }, "400": problem(), "401": problem() } },
+                "post": op("Add a member (ORG-3)", Some("NewMember"), ("201", Some("Created")))
+            },
+            "/api/v1/members/{id}": {
+                "parameters": id_param(),
+                "get": op("One member", None, ("200", Some("Member"))),
+                "patch": op("Edit, move, change role, disable/enable, hide/unhide", Some("MemberPatch"), ("204", None)),
+                "delete": op("Delete a member (ORG-4)", None, ("204", None))
+            }
+        }
+    })
+}
