@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod roles;
 
 use std::sync::Arc;
 
@@ -61,6 +62,13 @@ pub fn router(state: AppState) -> Router {
                 .patch(api::update_member)
                 .delete(api::delete_member),
         )
+        .route("/permissions", get(roles::list_permissions))
+        .route("/roles", get(roles::list_roles).post(roles::create_role))
+        .route(
+            "/roles/{id}",
+            delete(roles::delete_role).patch(roles::update_role),
+        )
+        .route("/audit", get(roles::audit))
         .route("/openapi.json", get(openapi_json))
         .fallback(api_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));

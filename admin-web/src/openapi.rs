@@ -76,6 +76,19 @@ pub fn document() -> Value {
                     "account": opt_s("string"), "org": s("integer"), "name": s("string"), "surname": opt_s("string"), "given_name": opt_s("string"),
                     "mobile": opt_s("string"), "email": opt_s("string"), "title": opt_s("string"), "employee_number": opt_s("string"),
                     "role": s("integer"), "scope": { "type": "array", "maxItems": 3, "items": s("integer") }, "hidden": s("boolean"), "password": opt_s("string") } },
+                "Role": { "type": "object", "required": ["id", "name", "builtin", "permissions", "members"], "properties": {
+                    "id": s("integer"), "name": s("string"), "builtin": { "type": ["string", "null"], "enum": ["enterprise-admin", "system-admin", "info-admin", "member", null] },
+                    "permissions": { "type": "array", "items": s("string") }, "members": s("integer") } },
+                "Roles": { "type": "array", "items": { "$ref": "#/components/schemas/Role" } },
+                "Permissions": { "type": "array", "items": s("string") },
+                "NewRole": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+                    "name": s("string"), "permissions": { "type": "array", "items": s("string") } } },
+                "RolePatch": { "type": "object", "additionalProperties": false, "properties": {
+                    "name": s("string"), "permissions": { "type": "array", "items": s("string") } } },
+                "AuditPage": { "type": "object", "required": ["entries"], "properties": { "entries": { "type": "array", "items": {
+                    "type": "object", "required": ["id", "at", "actor", "source", "action", "target", "detail"], "properties": {
+                    "id": s("integer"), "at": s("integer"), "actor": s("string"), "source": s("string"), "action": s("string"),
+                    "target": s("string"), "detail": s("string") } } } } },
                 "MemberPatch": { "type": "object", "additionalProperties": false, "properties": {
                     "name": s("string"), "surname": s("string"), "given_name": s("string"), "mobile": s("string"), "email": s("string"),
                     "title": s("string"), "employee_number": s("string"), "scope": { "type": "array", "items": s("integer") },
@@ -108,6 +121,21 @@ pub fn document() -> Value {
                     "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MemberPage" } } } }, "400": problem(), "401": problem() } },
                 "post": op("Add a member (ORG-3)", Some("NewMember"), ("201", Some("Created")))
             },
+            "/api/v1/permissions": { "get": op("Every permission key (ROLE-3)", None, ("200", Some("Permissions"))) },
+            "/api/v1/roles": {
+                "get": op("Roles with their permissions and member counts (ROLE-1)", None, ("200", Some("Roles"))),
+                "post": op("Create a custom role (ROLE-2)", Some("NewRole"), ("201", Some("Created")))
+            },
+            "/api/v1/roles/{id}": {
+                "parameters": id_param(),
+                "patch": op("Rename a role or change its permissions", Some("RolePatch"), ("204", None)),
+                "delete": op("Delete a custom role; holders become ordinary members", None, ("204", None))
+            },
+            "/api/v1/audit": { "get": { "summary": "Audit log, newest first", "parameters": [
+                    { "name": "actor", "in": "query", "schema": s("string") }, { "name": "action", "in": "query", "schema": s("string") },
+                    { "name": "since", "in": "query", "schema": s("integer") }, { "name": "until", "in": "query", "schema": s("integer") },
+                    { "name": "before_id", "in": "query", "schema": s("integer") }, { "name": "limit", "in": "query", "schema": s("integer") } ],
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/AuditPage" } } } }, "401": problem(), "403": problem() } } },
             "/api/v1/members/{id}": {
                 "parameters": id_param(),
                 "get": op("One member", None, ("200", Some("Member"))),

@@ -383,3 +383,95 @@ async fn every_documented_operation_is_routed() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json["detail"], "API route not found");
 }
+
+#[tokio::test]
+async fn roles_and_the_audit_log() {
+    let app = app().await;
+    let (admin, _, _) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let a = [("authorization", bearer(&admin))];
+    let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (_, _, roles) = call(&app, "GET", "/api/v1/roles", &a, None).await;
+    let builtins: Vec<&str> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["builtin"].as_str())
+        .collect();
+    assert_eq!(
+        builtins,
+        ["enterprise-admin", "system-admin", "info-admin", "member"]
+    );
+    let (status, _, perms) = call(&app, "GET", "/api/v1/permissions", &a, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(perms.as_array().unwrap().len(), 12);
+    // A custom role; an unknown permission is refused before anything is written.
+    let (status, _, json) = call(
+        &app,
+        "POST",
+        "/api/v1/roles",
+        &a,
+        Some(serde_json::json!({ "name": "Auditors", "permissions": ["view_attendance", "fly"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
+    let (status, _, created) = call(
+        &app,
+        "POST",
+        "/api/v1/roles",
+        &a,
+        Some(serde_json::json!({ "name": "Auditors", "permissions": ["view_attendance"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = created["id"].clone();
+    let (status, _, _) = call(
+        &app,
+        "PATCH",
+        &format!("/api/v1/roles/{id}"),
+        &a,
+        Some(serde_json::json!({ "permissions": ["view_attendance", "view_message_records"] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let admin_role = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["builtin"] == "enterprise-admin")
+        .unwrap()["id"]
+        .clone();
+    let (status, _, json) = call(
+        &app,
+        "DELETE",
+        &format!("/api/v1/roles/{admin_role}"),
+        &a,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let (status, _, _) = call(&app, "DELETE", &format!("/api/v1/roles/{id}"), &a, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The audit log tells who did it, newest first; ordinary members may not read it.
+    let (status, _, log) = call(&app, "GET", "/api/v1/audit?action=role.create", &a, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let entry = &log["entries"][0];
+    assert_eq!(entry["actor"], "super");
+    assert_eq!(entry["target"], "Auditors");
+    assert!(
+        entry["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("api cn=admin"),
+        "{entry}"
+    );
+    let (member, _, _) = sign_in(&app, Some("10001"), "Passw0rd-10001").await;
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        "/api/v1/audit",
+        &[("authorization", &bearer(&member))],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -1237,6 +1237,23 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
         ),
         Command::SetSuperPassword { .. } => ("enterprise.super_password", String::new()),
         Command::UpgradeHash { .. } => ("password.upgrade", String::new()),
+        Command::CreateRole { name, .. } => ("role.create", name.clone()),
+        Command::UpdateRole { role, .. } => (
+            "role.update",
+            state
+                .roles
+                .get(role)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+        ),
+        Command::DeleteRole { role } => (
+            "role.delete",
+            state
+                .roles
+                .get(role)
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+        ),
     };
     (a.to_string(), t)
 }

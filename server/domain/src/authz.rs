@@ -143,6 +143,26 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             require(Permission::ManageRoles, &[member_org(member)])?;
             check_role_grant(state, actor, *role)
         }
+        Command::CreateRole { permissions, .. } => {
+            require(Permission::ManageRoles, &[])?;
+            check_permission_grant(state, actor, permissions)
+        }
+        Command::UpdateRole {
+            role, permissions, ..
+        } => {
+            require(Permission::ManageRoles, &[])?;
+            // Editing the role one holds could raise one's own rights: not by oneself.
+            if let Actor::Member(id) = actor
+                && state.members.get(&id).is_some_and(|m| m.role == *role)
+            {
+                return deny("you cannot edit the role you hold");
+            }
+            match permissions {
+                Some(p) => check_permission_grant(state, actor, p),
+                None => Ok(()),
+            }
+        }
+        Command::DeleteRole { .. } => require(Permission::ManageRoles, &[]),
         Command::CreateGroup(_)
         | Command::AddGroupMembers { .. }
         | Command::RemoveGroupMembers { .. }
@@ -156,6 +176,29 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             deny("only the enterprise administrator sets the super password")
         }
         Command::UpgradeHash { .. } => deny("only the server upgrades password hashes"),
+    }
+}
+
+/// A member may not define a role with permissions it does not hold itself.
+fn check_permission_grant(
+    state: &EnterpriseState,
+    actor: Actor,
+    wanted: &std::collections::BTreeSet<Permission>,
+) -> Result<(), Denied> {
+    let Actor::Member(id) = actor else {
+        return Ok(());
+    };
+    let mine = state
+        .members
+        .get(&id)
+        .map(|m| state.member_permissions(m))
+        .unwrap_or_default();
+    if wanted.is_subset(&mine) {
+        Ok(())
+    } else {
+        Err(Denied(
+            "you cannot grant permissions you do not hold".into(),
+        ))
     }
 }
 

@@ -220,6 +220,27 @@ pub enum Command {
         /// The group.
         group: GroupId,
     },
+    /// Create a custom role (ROLE-2).
+    CreateRole {
+        /// Name.
+        name: String,
+        /// Permissions.
+        permissions: BTreeSet<crate::role::Permission>,
+    },
+    /// Rename a role and/or change its permissions (not the enterprise administrator's).
+    UpdateRole {
+        /// The role.
+        role: RoleId,
+        /// New name.
+        name: Option<String>,
+        /// New permissions.
+        permissions: Option<BTreeSet<crate::role::Permission>>,
+    },
+    /// Delete a custom role; its members fall back to the ordinary member role.
+    DeleteRole {
+        /// The role.
+        role: RoleId,
+    },
     /// Create a service account.
     CreateService(Box<NewService>),
     /// Set a service account's password hash.
@@ -288,6 +309,9 @@ pub enum Change {
     /// Service account deleted.
     DeleteService(ServiceId),
 }
+
+/// Most custom roles one enterprise may define.
+pub const MAX_CUSTOM_ROLES: usize = 100;
 
 /// What an applied command produced.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -576,6 +600,103 @@ pub fn apply(
             group_rec_mut(state, group)?;
             state.groups.remove(&group);
             out.changes.push(Change::DeleteGroup(group));
+        }
+        Command::CreateRole { name, permissions } => {
+            let name = validate::text("role name", &name, 64)?;
+            if state
+                .roles
+                .values()
+                .any(|r| r.name.eq_ignore_ascii_case(&name))
+            {
+                return Err(RuleError::AlreadyExists(format!("a role named {name:?}")));
+            }
+            let custom = state.roles.values().filter(|r| r.builtin.is_none()).count();
+            if custom >= MAX_CUSTOM_ROLES {
+                return Err(RuleError::Limit {
+                    limit: "max_custom_roles",
+                    max: MAX_CUSTOM_ROLES as u64,
+                    what: format!("the enterprise already has {custom} custom roles"),
+                });
+            }
+            let id = RoleId(state.alloc_id());
+            let role = Role {
+                id,
+                name,
+                builtin: None,
+                permissions,
+                uuid: (ctx.uuid)(),
+                created_at: now,
+                modified_at: now,
+            };
+            state.roles.insert(id, role.clone());
+            out.changes.push(Change::PutRole(role));
+            out.created = Some(id.0);
+        }
+        Command::UpdateRole {
+            role,
+            name,
+            permissions,
+        } => {
+            let name = name
+                .map(|n| validate::text("role name", &n, 64))
+                .transpose()?;
+            if let Some(n) = &name
+                && state
+                    .roles
+                    .values()
+                    .any(|r| r.id != role && r.name.eq_ignore_ascii_case(n))
+            {
+                return Err(RuleError::AlreadyExists(format!("a role named {n:?}")));
+            }
+            let r = state
+                .roles
+                .get_mut(&role)
+                .ok_or_else(|| RuleError::NotFound(format!("role {}", role.0)))?;
+            if r.builtin == Some(BuiltinRole::EnterpriseAdmin) {
+                return Err(RuleError::Conflict(
+                    "the enterprise administrator role cannot be edited".into(),
+                ));
+            }
+            if let Some(n) = name {
+                r.name = n;
+            }
+            if let Some(p) = permissions {
+                r.permissions = p;
+            }
+            r.modified_at = now;
+            out.changes.push(Change::PutRole(r.clone()));
+        }
+        Command::DeleteRole { role } => {
+            let r = state
+                .roles
+                .get(&role)
+                .ok_or_else(|| RuleError::NotFound(format!("role {}", role.0)))?;
+            if r.builtin.is_some() {
+                return Err(RuleError::Conflict(format!(
+                    "{:?} is a built-in role and cannot be deleted",
+                    r.name
+                )));
+            }
+            let fallback = state
+                .builtin_role(BuiltinRole::Member)
+                .map(|r| r.id)
+                .ok_or_else(|| RuleError::NotFound("the member role".into()))?;
+            let holders: Vec<MemberId> = state
+                .members
+                .values()
+                .filter(|m| m.role == role)
+                .map(|m| m.id)
+                .collect();
+            for id in holders {
+                if let Some(m) = state.members.get(&id) {
+                    let mut m = m.clone();
+                    m.role = fallback;
+                    m.modified_at = now;
+                    put_member(state, &mut out, m);
+                }
+            }
+            state.roles.remove(&role);
+            out.changes.push(Change::DeleteRole(role));
         }
         Command::CreateService(new) => {
             let name = validate::group_name(&new.name)?;

@@ -566,3 +566,84 @@ fn permissions_and_scope() {
         enterprise admin anything: allowed
     "#]].assert_eq(&table);
 }
+
+#[test]
+fn role_rules() {
+    use orgdir_domain::role::Permission;
+    let mut w = World::new();
+    let admin_role = w.role(BuiltinRole::EnterpriseAdmin);
+    let member_role = w.role(BuiltinRole::Member);
+    let perms = |p: &[Permission]| p.iter().copied().collect::<BTreeSet<_>>();
+    let custom = w
+        .run(Command::CreateRole {
+            name: "Auditors".into(),
+            permissions: perms(&[Permission::ViewAttendance]),
+        })
+        .unwrap();
+    let custom = RoleId(custom);
+    check(
+        w.run(Command::CreateRole {
+            name: "auditors".into(),
+            permissions: BTreeSet::new(),
+        }),
+        expect![[r#"a role named "auditors" already exists"#]],
+    );
+    check(
+        w.run(Command::UpdateRole {
+            role: admin_role,
+            name: Some("Boss".into()),
+            permissions: None,
+        }),
+        expect!["the enterprise administrator role cannot be edited"],
+    );
+    check(
+        w.run(Command::UpdateRole {
+            role: member_role,
+            name: Some("Staff".into()),
+            permissions: None,
+        }),
+        expect!["ok"],
+    );
+    check(
+        w.run(Command::DeleteRole { role: member_role }),
+        expect![[r#""Staff" is a built-in role and cannot be deleted"#]],
+    );
+    // Deleting a custom role moves its holders to the ordinary member role.
+    let m = w.member("10001");
+    w.run(Command::SetMemberRole {
+        member: m,
+        role: custom,
+    })
+    .unwrap();
+    check(w.run(Command::DeleteRole { role: custom }), expect!["ok"]);
+    assert_eq!(w.state.members[&m].role, member_role);
+    // Authorization: only manage_roles, never more than one holds, never one's own role.
+    let info_a = Actor::Member(w.member("10003")); // info admin: no manage_roles
+    let everything = perms(&Permission::ALL);
+    let table: String = [
+        (
+            "info admin creates a role",
+            info_a,
+            Command::CreateRole {
+                name: "x".into(),
+                permissions: BTreeSet::new(),
+            },
+        ),
+        (
+            "enterprise admin creates an all-powerful role",
+            Actor::EnterpriseAdmin,
+            Command::CreateRole {
+                name: "x".into(),
+                permissions: everything,
+            },
+        ),
+    ]
+    .iter()
+    .map(|(what, actor, cmd)| format!("{what}: {}\n", authz(&w, *actor, cmd)))
+    .collect();
+    expect![[r#"
+        info admin creates a role: permission denied: the manage_roles permission is required
+        enterprise admin creates an all-powerful role: allowed
+    "#]]
+    .assert_eq(&table);
+}

@@ -1,0 +1,221 @@
+//! Roles and permissions (SPEC ROLE-1..4) and the audit log, under `/api/v1`.
+//!
+//! Built-in roles can be renamed and re-permissioned (not the enterprise administrator's);
+//! custom roles can also be deleted, and their holders fall back to the ordinary member role.
+//! A member with `manage_roles` can neither grant permissions it lacks nor edit its own role.
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use orgdir_directory::service::PrincipalKind;
+use orgdir_domain::command::Command;
+use orgdir_domain::model::RoleId;
+use orgdir_domain::role::Permission;
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, Id, JsonBody, QueryParams};
+
+/// A role as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct RoleJson {
+    id: u64,
+    name: String,
+    /// `enterprise-admin`, `system-admin`, `info-admin`, `member`, or null for custom roles.
+    builtin: Option<&'static str>,
+    permissions: Vec<&'static str>,
+    /// Members holding it.
+    members: usize,
+}
+
+fn parse_permissions(keys: &[String]) -> ApiResult<BTreeSet<Permission>> {
+    keys.iter()
+        .map(|k| {
+            Permission::from_key(k)
+                .ok_or_else(|| ApiError::bad_request(format!("unknown permission {k:?}")))
+        })
+        .collect()
+}
+
+/// `GET /api/v1/permissions`: every permission key.
+pub async fn list_permissions(_caller: Caller) -> Json<Vec<&'static str>> {
+    Json(Permission::ALL.iter().map(|p| p.key()).collect())
+}
+
+/// `GET /api/v1/roles`.
+pub async fn list_roles(caller: Caller) -> Json<Vec<RoleJson>> {
+    let state = &caller.snap.state;
+    Json(
+        state
+            .roles
+            .values()
+            .map(|r| RoleJson {
+                id: r.id.0,
+                name: r.name.clone(),
+                builtin: r.builtin.map(|b| b.key()),
+                permissions: r.permissions.iter().map(|p| p.key()).collect(),
+                members: state.members.values().filter(|m| m.role == r.id).count(),
+            })
+            .collect(),
+    )
+}
+
+/// `POST /api/v1/roles` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoleJson {
+    name: String,
+    #[serde(default)]
+    permissions: Vec<String>,
+}
+
+/// `POST /api/v1/roles`.
+pub async fn create_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<NewRoleJson>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let permissions = parse_permissions(&b.permissions)?;
+    let out = state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &format!("api {}", caller.principal.dn),
+            Command::CreateRole {
+                name: b.name,
+                permissions,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": out.created })),
+    ))
+}
+
+/// `PATCH /api/v1/roles/{id}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolePatchJson {
+    name: Option<String>,
+    permissions: Option<Vec<String>>,
+}
+
+/// `PATCH /api/v1/roles/{id}`.
+pub async fn update_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<RolePatchJson>,
+) -> ApiResult<StatusCode> {
+    if b.name.is_none() && b.permissions.is_none() {
+        return Err(ApiError::bad_request(
+            "nothing to change: give name and/or permissions",
+        ));
+    }
+    let permissions = b
+        .permissions
+        .as_deref()
+        .map(parse_permissions)
+        .transpose()?;
+    state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &format!("api {}", caller.principal.dn),
+            Command::UpdateRole {
+                role: RoleId(id),
+                name: b.name,
+                permissions,
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/roles/{id}`.
+pub async fn delete_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &format!("api {}", caller.principal.dn),
+            Command::DeleteRole { role: RoleId(id) },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/audit` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQueryJson {
+    actor: Option<String>,
+    action: Option<String>,
+    since: Option<i64>,
+    until: Option<i64>,
+    before_id: Option<u64>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/audit`: who did what, when, from where (newest first). For the enterprise
+/// administrator and members whose role holds `manage_roles`.
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<AuditQueryJson>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let allowed = match caller.principal.kind {
+        PrincipalKind::Admin => true,
+        PrincipalKind::Member(m) => caller.snap.state.members.get(&m).is_some_and(|m| {
+            caller
+                .snap
+                .state
+                .member_permissions(m)
+                .contains(&Permission::ManageRoles)
+        }),
+        PrincipalKind::Service(_) => false,
+    };
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the audit log is for the enterprise administrator and role managers",
+        ));
+    }
+    let query = orgdir_store::AuditQuery {
+        actor_contains: q.actor,
+        action: q.action,
+        since: q.since,
+        until: q.until,
+        before_id: q.before_id,
+        limit: q.limit.unwrap_or(100).min(1000),
+        ..orgdir_store::AuditQuery::default()
+    };
+    let store = state.dir.store().clone();
+    let enterprise = caller.principal.enterprise;
+    let rows = tokio::task::spawn_blocking(move || store.audit(enterprise, &query))
+        .await
+        .map_err(|e| ApiError::from(orgdir_directory::service::DirError::Internal(e.to_string())))?
+        .map_err(|e| ApiError::from(orgdir_directory::service::DirError::Store(e)))?;
+    let entries: Vec<serde_json::Value> = rows
+        .into_iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id, "at": r.at, "actor": r.actor, "source": r.source,
+                "action": r.action, "target": r.target, "detail": r.detail,
+            })
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "entries": entries })))
+}
