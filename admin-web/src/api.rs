@@ -486,3 +486,162 @@ pub async fn delete_member(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /api/v1/members/{id}/reassign` body (ORG-5).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReassignJson {
+    name: String,
+    surname: Option<String>,
+    mobile: Option<String>,
+    email: Option<String>,
+    title: Option<String>,
+    /// Initial password of the new holder (must be changed at first sign-in).
+    password: String,
+}
+
+/// `POST /api/v1/members/{id}/reassign`: give the account to another person.
+pub async fn reassign_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    JsonBody(b): JsonBody<ReassignJson>,
+) -> ApiResult<StatusCode> {
+    if !sees_member(&caller, MemberId(id)) {
+        return Err(ApiError::not_found("member"));
+    }
+    let hash = state.dir.hash_new_password(&b.password).await?;
+    state
+        .dir
+        .execute(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            Command::ReassignMember {
+                member: MemberId(id),
+                name: b.name,
+                surname: b.surname,
+                mobile: b.mobile,
+                email: b.email,
+                title: b.title,
+                password: Some(hash),
+            },
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/members/reset-passwords` body (ORG-8).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchResetJson {
+    members: Vec<u64>,
+    /// The new initial password of all of them (each must change it at first sign-in).
+    password: String,
+    /// The caller's own password (the super password for the enterprise administrator):
+    /// a sensitive action is confirmed, not just clicked.
+    confirm_password: String,
+}
+
+/// Most members one batch request may touch.
+const MAX_BATCH: usize = 1000;
+
+/// `POST /api/v1/members/reset-passwords`: one transaction for all, or none.
+pub async fn reset_passwords(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<BatchResetJson>,
+) -> ApiResult<StatusCode> {
+    if b.members.is_empty() || b.members.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!(
+            "give 1 to {MAX_BATCH} members"
+        )));
+    }
+    if !state
+        .dir
+        .verify_password(&caller.principal, b.confirm_password.as_bytes())
+        .await
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "confirmation_failed",
+            "the confirmation password is wrong",
+        ));
+    }
+    if let Some(m) = b
+        .members
+        .iter()
+        .find(|m| !sees_member(&caller, MemberId(**m)))
+    {
+        return Err(ApiError::not_found(&format!("member {m}")));
+    }
+    let hash = state.dir.hash_new_password(&b.password).await?;
+    let cmds = b
+        .members
+        .iter()
+        .map(|m| Command::SetMemberPassword {
+            member: MemberId(*m),
+            hash: hash.clone(),
+            must_change: true,
+        })
+        .collect();
+    state
+        .dir
+        .execute_batch(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            cmds,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/members/move` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchMoveJson {
+    members: Vec<u64>,
+    org: u64,
+}
+
+/// `POST /api/v1/members/move`: move several members in one transaction (all or none).
+pub async fn move_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<BatchMoveJson>,
+) -> ApiResult<StatusCode> {
+    if b.members.is_empty() || b.members.len() > MAX_BATCH {
+        return Err(ApiError::bad_request(format!(
+            "give 1 to {MAX_BATCH} members"
+        )));
+    }
+    if !sees_org(&caller, OrgId(b.org)) {
+        return Err(ApiError::not_found("org"));
+    }
+    if let Some(m) = b
+        .members
+        .iter()
+        .find(|m| !sees_member(&caller, MemberId(**m)))
+    {
+        return Err(ApiError::not_found(&format!("member {m}")));
+    }
+    let cmds = b
+        .members
+        .iter()
+        .map(|m| Command::MoveMember {
+            member: MemberId(*m),
+            org: OrgId(b.org),
+        })
+        .collect();
+    state
+        .dir
+        .execute_batch(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(&caller),
+            cmds,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -7,6 +7,9 @@
 //! API boundary: every change is a command through `Directory::execute`; this crate never
 //! touches SQL or LDAP.
 
+// The OpenAPI document is one large `serde_json::json!` literal.
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -56,6 +59,9 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs", get(api::list_orgs).post(api::create_org))
         .route("/orgs/{id}", delete(api::delete_org).patch(api::update_org))
         .route("/members", get(api::list_members).post(api::create_member))
+        .route("/members/reset-passwords", post(api::reset_passwords))
+        .route("/members/move", post(api::move_members))
+        .route("/members/{id}/reassign", post(api::reassign_member))
         .route(
             "/members/{id}",
             get(api::get_member)

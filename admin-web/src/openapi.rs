@@ -89,6 +89,13 @@ pub fn document() -> Value {
                     "type": "object", "required": ["id", "at", "actor", "source", "action", "target", "detail"], "properties": {
                     "id": s("integer"), "at": s("integer"), "actor": s("string"), "source": s("string"), "action": s("string"),
                     "target": s("string"), "detail": s("string") } } } } },
+                "Reassign": { "type": "object", "required": ["name", "password"], "additionalProperties": false, "properties": {
+                    "name": s("string"), "surname": opt_s("string"), "mobile": opt_s("string"), "email": opt_s("string"),
+                    "title": opt_s("string"), "password": s("string") } },
+                "BatchReset": { "type": "object", "required": ["members", "password", "confirm_password"], "additionalProperties": false, "properties": {
+                    "members": { "type": "array", "minItems": 1, "maxItems": 1000, "items": s("integer") }, "password": s("string"), "confirm_password": s("string") } },
+                "BatchMove": { "type": "object", "required": ["members", "org"], "additionalProperties": false, "properties": {
+                    "members": { "type": "array", "minItems": 1, "maxItems": 1000, "items": s("integer") }, "org": s("integer") } },
                 "MemberPatch": { "type": "object", "additionalProperties": false, "properties": {
                     "name": s("string"), "surname": s("string"), "given_name": s("string"), "mobile": s("string"), "email": s("string"),
                     "title": s("string"), "employee_number": s("string"), "scope": { "type": "array", "items": s("integer") },
@@ -121,6 +128,12 @@ pub fn document() -> Value {
                     "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/MemberPage" } } } }, "400": problem(), "401": problem() } },
                 "post": op("Add a member (ORG-3)", Some("NewMember"), ("201", Some("Created")))
             },
+            "/api/v1/members/{id}/reassign": {
+                "parameters": id_param(),
+                "post": op("Give the account to another person (ORG-5): new entryUUID, groups and role cleared", Some("Reassign"), ("204", None))
+            },
+            "/api/v1/members/reset-passwords": { "post": op("Reset several members' passwords, confirmed with the caller's own password (ORG-8)", Some("BatchReset"), ("204", None)) },
+            "/api/v1/members/move": { "post": op("Move several members to an org, all or none", Some("BatchMove"), ("204", None)) },
             "/api/v1/permissions": { "get": op("Every permission key (ROLE-3)", None, ("200", Some("Permissions"))) },
             "/api/v1/roles": {
                 "get": op("Roles with their permissions and member counts (ROLE-1)", None, ("200", Some("Roles"))),

@@ -475,3 +475,99 @@ async fn roles_and_the_audit_log() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn reassign_batch_reset_and_batch_move() {
+    let app = app().await;
+    let (admin, _, _) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let a = [("authorization", bearer(&admin))];
+    let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let find = |page: &serde_json::Value, account: &str| {
+        page["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["account"] == account)
+            .unwrap()
+            .clone()
+    };
+    let (_, _, page) = call(&app, "GET", "/api/v1/members?limit=1000", &a, None).await;
+    let (m4, m5, m6) = (
+        find(&page, "10004"),
+        find(&page, "10005"),
+        find(&page, "10006"),
+    );
+
+    // ORG-5: same account and place, a new person (new entryUUID, no groups).
+    let (status, _, json) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/members/{}/reassign", m4["id"]),
+        &a,
+        Some(serde_json::json!({ "name": "New Holder", "email": "new.holder@example.com", "password": "Fresh-Start-1" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{json}");
+    let (_, _, after) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/members/{}", m4["id"]),
+        &a,
+        None,
+    )
+    .await;
+    assert_eq!(after["account"], "10004");
+    assert_eq!(after["dn"], m4["dn"]);
+    assert_eq!(after["name"], "New Holder");
+    assert_ne!(after["entry_uuid"], m4["entry_uuid"]);
+    sign_in(&app, Some("10004"), "Fresh-Start-1").await;
+
+    // ORG-8: confirmed with the caller's own (super) password, all or none.
+    let ids = serde_json::json!([m5["id"], m6["id"]]);
+    let (status, _, json) = call(&app, "POST", "/api/v1/members/reset-passwords", &a,
+        Some(serde_json::json!({ "members": ids, "password": "Batch-Reset-9", "confirm_password": "wrong" }))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json["code"], "confirmation_failed");
+    let (status, _, _) = call(&app, "POST", "/api/v1/members/reset-passwords", &a,
+        Some(serde_json::json!({ "members": ids, "password": "Batch-Reset-9", "confirm_password": "Admin-Passw0rd-1" }))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    sign_in(&app, Some("10005"), "Batch-Reset-9").await;
+    sign_in(&app, Some("10006"), "Batch-Reset-9").await;
+
+    // Batch move, all or none: Executive takes them; an unknown member stops the whole batch.
+    let (_, _, orgs) = call(&app, "GET", "/api/v1/orgs", &a, None).await;
+    let exec = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Executive")
+        .unwrap()["id"]
+        .clone();
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/members/move",
+        &a,
+        Some(serde_json::json!({ "members": [m5["id"], 999999], "org": exec })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        "/api/v1/members/move",
+        &a,
+        Some(serde_json::json!({ "members": [m5["id"], m6["id"]], "org": exec })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, moved) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/members/{}", m6["id"]),
+        &a,
+        None,
+    )
+    .await;
+    assert_eq!(moved["org"], exec);
+}

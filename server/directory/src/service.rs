@@ -566,6 +566,9 @@ impl Directory {
                 Command::SetMemberDisabled { member, .. } | Command::DeleteMember { member } => {
                     Some((PrincipalKind::Member(*member), false))
                 }
+                Command::ReassignMember { member, .. } => {
+                    Some((PrincipalKind::Member(*member), true))
+                }
                 Command::SetServicePassword { service, .. } => {
                     Some((PrincipalKind::Service(*service), true))
                 }
@@ -1214,6 +1217,7 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
         ),
         Command::SetMemberPassword { member: m, .. } => ("member.password", member(m)),
         Command::DeleteMember { member: m } => ("member.delete", member(m)),
+        Command::ReassignMember { member: m, .. } => ("member.reassign", member(m)),
         Command::CreateGroup(g) => ("group.create", g.name.clone()),
         Command::AddGroupMembers { group: g, .. } => ("group.add_members", group(g)),
         Command::RemoveGroupMembers { group: g, .. } => ("group.remove_members", group(g)),

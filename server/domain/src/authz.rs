@@ -134,6 +134,7 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             require(Permission::ManageMembers, &[member_org(member), Some(*org)])
         }
         Command::SetMemberDisabled { member, .. }
+        | Command::ReassignMember { member, .. }
         | Command::SetMemberHidden { member, .. }
         | Command::SetMemberPassword { member, .. }
         | Command::DeleteMember { member } => {

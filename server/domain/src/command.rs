@@ -194,6 +194,25 @@ pub enum Command {
         /// Must change at next sign-in.
         must_change: bool,
     },
+    /// Give an account to another person (ORG-5): the account and its place in the tree stay;
+    /// everything about the previous holder goes (name, contact data, groups, role, scope,
+    /// flags), and the entry gets a new entryUUID so applications see a new person.
+    ReassignMember {
+        /// The member record (the account) being reassigned.
+        member: MemberId,
+        /// The new holder's name.
+        name: String,
+        /// Surname (derived from the name when absent).
+        surname: Option<String>,
+        /// Mobile.
+        mobile: Option<String>,
+        /// Mail.
+        email: Option<String>,
+        /// Title.
+        title: Option<String>,
+        /// Initial password hash (the new holder must change it).
+        password: Option<String>,
+    },
     /// Delete a member (and its group memberships).
     DeleteMember {
         /// The member.
@@ -514,6 +533,63 @@ pub fn apply(
             m.must_change_password = must_change;
             m.modified_at = now;
             put_member(state, &mut out, m);
+        }
+        Command::ReassignMember {
+            member,
+            name,
+            surname,
+            mobile,
+            email,
+            title,
+            password,
+        } => {
+            let old = member_rec(state, member)?.clone();
+            let name = validate::person_name("name", &name)?;
+            let member_role = state
+                .builtin_role(BuiltinRole::Member)
+                .map(|r| r.id)
+                .ok_or_else(|| RuleError::NotFound("the member role".into()))?;
+            let m = Member {
+                surname: match surname {
+                    Some(s) => validate::person_name("surname", &s)?,
+                    None => validate::derive_surname(&name),
+                },
+                name,
+                given_name: None,
+                mobile: mobile.map(|v| validate::mobile(&v)).transpose()?,
+                email: email.map(|v| validate::email(&v)).transpose()?,
+                title: title
+                    .map(|v| validate::text("title", &v, 128))
+                    .transpose()?,
+                employee_number: None,
+                role: member_role,
+                scope: vec![state.root()],
+                hidden: false,
+                disabled: false,
+                must_change_password: password.is_some(),
+                password,
+                uuid: (ctx.uuid)(),
+                created_at: now,
+                modified_at: now,
+                ..old
+            };
+            put_member(state, &mut out, m);
+            let touched: Vec<GroupId> = state
+                .groups
+                .values()
+                .filter(|g| g.members.contains(&member) || g.owner == Some(member))
+                .map(|g| g.id)
+                .collect();
+            for gid in touched {
+                if let Some(g) = state.groups.get_mut(&gid) {
+                    g.members.remove(&member);
+                    if g.owner == Some(member) {
+                        g.owner = None;
+                    }
+                    g.modified_at = now;
+                    out.changes.push(Change::PutGroup(g.clone()));
+                }
+            }
         }
         Command::DeleteMember { member } => {
             member_rec(state, member)?;
