@@ -150,6 +150,50 @@ fn init_passwd_backup_and_serve() -> Result<()> {
     )?;
     ensure!(String::from_utf8_lossy(&bad_scope.stderr).contains("Nowhere"));
 
+    // The operator's terms: seats, range, expiry, limits; never below the member count.
+    let out = run(
+        &mut orgdir(&[
+            "enterprise-terms",
+            "--data-dir",
+            &data_s,
+            "--number",
+            "100002",
+            "--seats",
+            "1200",
+            "--account-range",
+            "20001-39999",
+            "--expires",
+            "2027-12-31",
+            "--max-members-per-org",
+            "300",
+        ]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    ensure!(
+        out.stdout.contains("1200 seats, accounts 20001-39999"),
+        "{out}"
+    );
+    let out = run(&mut orgdir(&["list", "--data-dir", &data_s]), TOOL_TIMEOUT)?.ok()?;
+    ensure!(
+        out.stdout
+            .contains("100002\tAcme\tdc=acme,dc=test\t0/1200 members\texpires 2027-12-31"),
+        "{out}"
+    );
+    let out = run(
+        &mut orgdir(&[
+            "enterprise-terms",
+            "--data-dir",
+            &data_s,
+            "--number",
+            "100002",
+            "--account-range",
+            "5-1",
+        ]),
+        TOOL_TIMEOUT,
+    )?;
+    ensure!(!out.success() && out.stderr.contains("5-1"), "{out}");
+
     let server = own_server(Options::new().demo(false).data_dir(&data))?;
     let out = whoami(
         &server,

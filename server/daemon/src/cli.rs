@@ -408,6 +408,112 @@ fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `orgdir enterprise-terms`
+#[derive(clap::Args, Debug)]
+pub struct TermsArgs {
+    /// Enterprise number.
+    #[arg(long)]
+    number: u64,
+    /// Purchased seats (not below the current member count).
+    #[arg(long)]
+    seats: Option<u32>,
+    /// Consecutive account range, e.g. 10001-19999.
+    #[arg(long)]
+    account_range: Option<String>,
+    /// Expiry date (YYYY-MM-DD, end of that day UTC).
+    #[arg(long, conflicts_with = "no_expiry")]
+    expires: Option<String>,
+    /// Remove the expiry date.
+    #[arg(long)]
+    no_expiry: bool,
+    /// Orgs directly under the root org.
+    #[arg(long)]
+    max_root_orgs: Option<u32>,
+    /// Members directly in one org.
+    #[arg(long)]
+    max_members_per_org: Option<u32>,
+    /// Orgs in one member's management scope.
+    #[arg(long)]
+    max_scope_orgs: Option<u32>,
+}
+
+/// Changes what an enterprise bought or its limits (the operator's job).
+pub async fn enterprise_terms(config: Config, a: TermsArgs) -> anyhow::Result<()> {
+    let (_lock, dir, snap) = open_enterprise(&config, a.number)?;
+    let expires_at = if a.no_expiry {
+        Some(None)
+    } else if let Some(d) = &a.expires {
+        let date = time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+            .with_context(|| format!("--expires {d:?} is not a YYYY-MM-DD date"))?;
+        let end = date.with_hms(23, 59, 59)?.assume_utc().unix_timestamp();
+        Some(Some(end))
+    } else {
+        None
+    };
+    let mut limits = snap.state.enterprise.limits;
+    let mut limits_changed = false;
+    for (value, slot) in [
+        (a.max_root_orgs, &mut limits.max_root_orgs),
+        (a.max_members_per_org, &mut limits.max_members_per_org),
+        (a.max_scope_orgs, &mut limits.max_scope_orgs),
+    ] {
+        if let Some(v) = value {
+            *slot = v;
+            limits_changed = true;
+        }
+    }
+    dir.execute(
+        a.number,
+        Actor::Operator,
+        "cli",
+        Command::SetEnterpriseTerms {
+            seats: a.seats,
+            account_range: a.account_range.as_deref().map(parse_range).transpose()?,
+            expires_at,
+            limits: limits_changed.then_some(limits),
+        },
+    )
+    .await?;
+    let e = dir
+        .catalog()
+        .get(a.number)
+        .map(|s| s.state.enterprise.clone())
+        .with_context(|| format!("no enterprise {}", a.number))?;
+    println!(
+        "enterprise {}: {} seats, accounts {}-{}, expires {}, limits {:?}",
+        e.number,
+        e.seats,
+        e.account_range.0,
+        e.account_range.1,
+        e.expires_at
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "never".into()),
+        e.limits
+    );
+    Ok(())
+}
+
+/// Lists the enterprises of the data directory.
+pub fn list(config: Config) -> anyhow::Result<()> {
+    let store = open_store_for_reading(&config)?;
+    for s in store.load_all()? {
+        let e = &s.enterprise;
+        println!(
+            "{}\t{}\t{}\t{}/{} members\texpires {}",
+            e.number,
+            e.short_name,
+            e.naming_context,
+            s.members.len(),
+            e.seats,
+            e.expires_at
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                .map(|t| t.date().to_string())
+                .unwrap_or_else(|| "never".into())
+        );
+    }
+    Ok(())
+}
+
 /// Writes a consistent copy of the database.
 pub fn backup(config: Config, to: &Path) -> anyhow::Result<()> {
     // The backup reads through SQLite, so it is safe beside a running server.

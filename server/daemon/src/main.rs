@@ -50,6 +50,11 @@ enum Cmd {
     ImportLdif(cli::ImportLdifArgs),
     /// Export an enterprise as LDIF (with password hashes).
     ExportLdif(cli::ExportLdifArgs),
+    /// List the enterprises (number, name, naming context, members/seats, expiry).
+    List,
+    /// Change an enterprise's seats, account range, expiry or limits (the operator's job).
+    /// Stop the server first.
+    EnterpriseTerms(cli::TermsArgs),
     /// Write a consistent copy of the database to a file.
     Backup {
         /// Destination file (must not exist).
@@ -90,6 +95,8 @@ fn run(args: Args) -> anyhow::Result<()> {
         Cmd::AddService(a) => runtime.block_on(cli::add_service(config, a)),
         Cmd::ImportLdif(a) => runtime.block_on(cli::import_ldif(config, a)),
         Cmd::ExportLdif(a) => cli::export_ldif(config, a),
+        Cmd::List => cli::list(config),
+        Cmd::EnterpriseTerms(a) => runtime.block_on(cli::enterprise_terms(config, a)),
         Cmd::Backup { to } => cli::backup(config, &to),
     }
 }

@@ -1241,6 +1241,7 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
         ),
         Command::SetSuperPassword { .. } => ("enterprise.super_password", String::new()),
         Command::UpgradeHash { .. } => ("password.upgrade", String::new()),
+        Command::SetEnterpriseTerms { .. } => ("enterprise.terms", String::new()),
         Command::CreateRole { name, .. } => ("role.create", name.clone()),
         Command::UpdateRole { role, .. } => (
             "role.update",

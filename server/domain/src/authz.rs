@@ -55,6 +55,11 @@ pub fn org_in_scope(state: &EnterpriseState, scope: &Option<Vec<OrgId>>, org: Or
 
 /// Checks that `actor` may run `cmd` on `state`.
 pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result<(), Denied> {
+    if matches!(cmd, Command::SetEnterpriseTerms { .. }) && actor == Actor::EnterpriseAdmin {
+        return Err(Denied(
+            "only the operator changes seats, account ranges and expiry".into(),
+        ));
+    }
     let (need, writer_ok) = match actor {
         Actor::System | Actor::Operator | Actor::EnterpriseAdmin => return Ok(()),
         Actor::Member(id) => {
@@ -177,6 +182,9 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             deny("only the enterprise administrator sets the super password")
         }
         Command::UpgradeHash { .. } => deny("only the server upgrades password hashes"),
+        Command::SetEnterpriseTerms { .. } => {
+            deny("only the operator changes seats, account ranges and expiry")
+        }
     }
 }
 

@@ -274,6 +274,18 @@ pub enum Command {
         /// The service account.
         service: ServiceId,
     },
+    /// The operator changes what the enterprise bought (seats, account range, expiry) or its
+    /// rule limits.
+    SetEnterpriseTerms {
+        /// Seats.
+        seats: Option<u32>,
+        /// Account range.
+        account_range: Option<(u64, u64)>,
+        /// Expiry (`Some(None)` clears it).
+        expires_at: Option<Option<Timestamp>>,
+        /// Rule limits.
+        limits: Option<crate::limits::Limits>,
+    },
     /// Set the enterprise administrator's super password hash.
     SetSuperPassword {
         /// New hash.
@@ -850,6 +862,40 @@ pub fn apply(
                 }
             }
         },
+        Command::SetEnterpriseTerms {
+            seats,
+            account_range,
+            expires_at,
+            limits,
+        } => {
+            let e = &mut state.enterprise;
+            if let Some(seats) = seats {
+                let n = state.members.len();
+                if (seats as usize) < n {
+                    return Err(RuleError::Conflict(format!(
+                        "the enterprise has {n} members; seats cannot go below that"
+                    )));
+                }
+                e.seats = seats;
+            }
+            if let Some((lo, hi)) = account_range {
+                if lo > hi || lo == 0 {
+                    return Err(RuleError::invalid(
+                        "account_range",
+                        format!("{lo}-{hi} is empty"),
+                    ));
+                }
+                e.account_range = (lo, hi);
+            }
+            if let Some(x) = expires_at {
+                e.expires_at = x;
+            }
+            if let Some(l) = limits {
+                e.limits = l;
+            }
+            e.modified_at = now;
+            out.changes.push(Change::Enterprise(Box::new(e.clone())));
+        }
         Command::SetSuperPassword { hash } => {
             state.enterprise.super_password = Some(hash);
             state.enterprise.modified_at = now;

@@ -544,6 +544,26 @@ fn permissions_and_scope() {
             Actor::EnterpriseAdmin,
             Command::DeleteOrg { org: a },
         ),
+        (
+            "enterprise admin buys seats",
+            Actor::EnterpriseAdmin,
+            Command::SetEnterpriseTerms {
+                seats: Some(9999),
+                account_range: None,
+                expires_at: None,
+                limits: None,
+            },
+        ),
+        (
+            "operator sets seats",
+            Actor::Operator,
+            Command::SetEnterpriseTerms {
+                seats: Some(9999),
+                account_range: None,
+                expires_at: None,
+                limits: None,
+            },
+        ),
     ];
     let table: String = rows
         .iter()
@@ -564,7 +584,26 @@ fn permissions_and_scope() {
         service account without write: permission denied: unknown service account
         member creates a service account: permission denied: only the enterprise administrator manages service accounts
         enterprise admin anything: allowed
+        enterprise admin buys seats: permission denied: only the operator changes seats, account ranges and expiry
+        operator sets seats: allowed
     "#]].assert_eq(&table);
+}
+
+#[test]
+fn enterprise_terms() {
+    let mut w = World::new();
+    let terms = |seats| Command::SetEnterpriseTerms {
+        seats: Some(seats),
+        account_range: None,
+        expires_at: None,
+        limits: None,
+    };
+    check(
+        w.run(terms(2)),
+        expect!["the enterprise has 3 members; seats cannot go below that"],
+    );
+    check(w.run(terms(50)), expect!["ok"]);
+    assert_eq!(w.state.enterprise.seats, 50);
 }
 
 #[test]
