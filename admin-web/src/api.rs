@@ -6,7 +6,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use orgdir_directory::entry::EntryKind;
 use orgdir_domain::command::{Command, MemberPatch, NewMember};
 use orgdir_domain::model::{Member, MemberId, Org, OrgId, RoleId};
 use serde::{Deserialize, Serialize};
@@ -56,14 +55,8 @@ fn sees_org(caller: &Caller, org: OrgId) -> bool {
     let vis = caller.snap.visibility(&caller.viewer);
     caller
         .snap
-        .entries
-        .iter()
-        .position(|e| e.kind == EntryKind::Org(org))
-        .is_some_and(|i| {
-            caller
-                .snap
-                .can_see(&caller.viewer, vis.as_deref(), i as u32)
-        })
+        .org_entry(org)
+        .is_some_and(|e| caller.snap.can_see(&caller.viewer, vis.as_deref(), e))
 }
 
 fn sees_member(caller: &Caller, m: MemberId) -> bool {
@@ -74,12 +67,11 @@ fn sees_member(caller: &Caller, m: MemberId) -> bool {
         .is_some_and(|e| caller.snap.can_see(&caller.viewer, vis.as_deref(), e))
 }
 
-fn org_json(caller: &Caller, o: &Org) -> OrgJson {
+fn org_json(caller: &Caller, o: &Org, members: usize) -> OrgJson {
     let dn = caller
         .snap
-        .entries
-        .iter()
-        .find(|e| e.kind == EntryKind::Org(o.id))
+        .org_entry(o.id)
+        .and_then(|e| caller.snap.entry(e))
         .map(|e| e.dn.to_string())
         .unwrap_or_default();
     OrgJson {
@@ -87,12 +79,7 @@ fn org_json(caller: &Caller, o: &Org) -> OrgJson {
         parent: o.parent.map(|p| p.0),
         name: o.name.clone(),
         dn,
-        members: caller
-            .snap
-            .state
-            .members_in(o.id)
-            .filter(|m| sees_member(caller, m.id))
-            .count(),
+        members,
     }
 }
 
@@ -133,7 +120,23 @@ pub async fn list_orgs(caller: Caller) -> Json<Vec<OrgJson>> {
         .filter(|o| sees_org(&caller, o.id))
         .collect();
     orgs.sort_by_key(|o| (caller.snap.state.ancestors(o.id).len(), o.name.clone()));
-    Json(orgs.into_iter().map(|o| org_json(&caller, o)).collect())
+    // Visible members per org, in one pass.
+    let vis = caller.snap.visibility(&caller.viewer);
+    let mut counts: std::collections::HashMap<OrgId, usize> = std::collections::HashMap::new();
+    for m in caller.snap.state.members.values() {
+        if caller
+            .snap
+            .member_entry(m.id)
+            .is_some_and(|e| caller.snap.can_see(&caller.viewer, vis.as_deref(), e))
+        {
+            *counts.entry(m.org).or_default() += 1;
+        }
+    }
+    Json(
+        orgs.into_iter()
+            .map(|o| org_json(&caller, o, counts.get(&o.id).copied().unwrap_or(0)))
+            .collect(),
+    )
 }
 
 /// `POST /api/v1/orgs` body.
@@ -274,6 +277,7 @@ pub async fn list_members(
         .flatten()
         .any(|v| v.to_lowercase().starts_with(n.as_str())),
     };
+    let vis = caller.snap.visibility(&caller.viewer);
     let all: Vec<&Member> = caller
         .snap
         .state
@@ -281,7 +285,12 @@ pub async fn list_members(
         .values()
         .filter(|m| q.org.is_none_or(|o| m.org.0 == o))
         .filter(|m| matches(m))
-        .filter(|m| sees_member(&caller, m.id))
+        .filter(|m| {
+            caller
+                .snap
+                .member_entry(m.id)
+                .is_some_and(|e| caller.snap.can_see(&caller.viewer, vis.as_deref(), e))
+        })
         .collect();
     let total = all.len();
     let page: Vec<MemberJson> = all

@@ -67,6 +67,7 @@ pub struct Snapshot {
     by_ndn: HashMap<Box<str>, EntryId>,
     index: HashMap<AttrId, AttrIndex>,
     member_entries: HashMap<MemberId, EntryId>,
+    org_entries: HashMap<OrgId, EntryId>,
     service_entries: HashMap<ServiceId, EntryId>,
     accounts: HashMap<String, MemberId>,
     vis_cache: Mutex<HashMap<VisKey, Arc<BitSet>>>,
@@ -170,6 +171,7 @@ impl Snapshot {
         let entries = dit::project(&state);
         let mut by_ndn: HashMap<Box<str>, EntryId> = HashMap::with_capacity(entries.len());
         let mut member_entries = HashMap::new();
+        let mut org_entries = HashMap::new();
         let mut service_entries = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             let id = i as EntryId;
@@ -180,6 +182,9 @@ impl Snapshot {
                 }
                 EntryKind::Service(s) => {
                     service_entries.insert(s, id);
+                }
+                EntryKind::Org(o) => {
+                    org_entries.insert(o, id);
                 }
                 _ => {}
             }
@@ -246,6 +251,7 @@ impl Snapshot {
             by_ndn,
             index,
             member_entries,
+            org_entries,
             service_entries,
             accounts,
             vis_cache: Mutex::new(HashMap::new()),
@@ -279,6 +285,11 @@ impl Snapshot {
     /// A member's entry id.
     pub fn member_entry(&self, m: MemberId) -> Option<EntryId> {
         self.member_entries.get(&m).copied()
+    }
+
+    /// An org's entry id.
+    pub fn org_entry(&self, o: OrgId) -> Option<EntryId> {
+        self.org_entries.get(&o).copied()
     }
 
     /// A service account's entry id.
@@ -364,12 +375,7 @@ impl Snapshot {
     fn compute_visibility(&self, key: &VisKey) -> BitSet {
         let n = self.entries.len();
         let mut set = BitSet::new(n);
-        let org_entry = |o: OrgId| {
-            self.entries
-                .iter()
-                .position(|e| e.kind == EntryKind::Org(o))
-                .map(|p| p as EntryId)
-        };
+        let org_entry = |o: OrgId| self.org_entry(o);
         let roots: Vec<EntryId> = if key.scope.is_empty() {
             vec![0]
         } else {
