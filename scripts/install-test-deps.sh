@@ -4,6 +4,10 @@
 #     venv if there is no usable python3;
 #   - PyPI: the pinned, hash-checked packages of tests/python/requirements.txt, in a
 #     virtualenv at target/test-venv (found there by the e2e tests);
+#   - for the panel's browser test (tests/e2e/browser.rs): Debian chromium, and node + npm
+#     if missing; npm playwright-core at the version of admin-web/e2e/package-lock.json,
+#     installed with `npm ci` into admin-web/e2e/node_modules (no install scripts, never a
+#     browser download: the test drives /usr/bin/chromium);
 #   - rustup components rustfmt and clippy, if rustup manages the toolchain and they are missing.
 # Runs `apt-get update` at most once, and only when a Debian package is missing. Needs root
 # (or sudo) only in that case. Works offline when everything is already installed.
@@ -78,6 +82,24 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] \
     printf '%s\n' "$want" >"$stamp"
 fi
 
+# --- Browser test (admin panel) -------------------------------------------------------
+E2E_WEB="admin-web/e2e"
+if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+web_stamp="$E2E_WEB/node_modules/.orgdir-lock.sha256"
+web_want="$(sha256sum "$E2E_WEB/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$web_stamp" 2>/dev/null || true)" != "$web_want" ] \
+    || [ ! -f "$E2E_WEB/node_modules/playwright-core/package.json" ]; then
+    log "npm ci in $E2E_WEB"
+    (cd "$E2E_WEB" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit \
+        --no-fund --loglevel=error)
+    printf '%s\n' "$web_want" >"$web_stamp"
+fi
+
 # --- Rust components -------------------------------------------------------------------
 if command -v rustup >/dev/null 2>&1; then
     for component in rustfmt clippy; do
@@ -90,4 +112,4 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-log "ok: $(command -v ldapsearch), $("$VENV/bin/python3" -c 'import ldap3, sys; print("python", sys.version.split()[0], "ldap3", ldap3.__version__)')"
+log "ok: $(command -v ldapsearch), $("$VENV/bin/python3" -c 'import ldap3, sys; print("python", sys.version.split()[0], "ldap3", ldap3.__version__)'), /usr/bin/chromium, node $(node --version), playwright-core $(node -p "require('./$E2E_WEB/node_modules/playwright-core/package.json').version")"

@@ -167,10 +167,7 @@ impl FromRequestParts<AppState> for Caller {
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            if !bool::from(subtle::ConstantTimeEq::ct_eq(
-                sent.as_bytes(),
-                session.csrf.as_bytes(),
-            )) {
+            if !csrf_matches(sent, &session.csrf) {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     "csrf",
@@ -242,7 +239,7 @@ struct SignedIn {
 }
 
 /// The client address, when the server runs with connection info.
-fn client_ip(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
+pub fn client_ip(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
     info.map(|Extension(ConnectInfo(a))| a.ip())
 }
 
@@ -252,41 +249,15 @@ pub async fn sign_in(
     addr: Option<Extension<ConnectInfo<SocketAddr>>>,
     JsonBody(body): JsonBody<SignIn>,
 ) -> ApiResult<Response> {
-    let cat = state.dir.catalog();
-    let Some(snap) = cat.get(body.enterprise) else {
-        // Same answer as a wrong password: enterprise numbers are not an oracle.
-        return Err(bad_credentials());
-    };
-    let name = match &body.account {
-        None => format!("cn=admin,{}", snap.base),
-        Some(a) if a.contains('@') => a.clone(),
-        Some(a) => format!("{a}@{}", body.enterprise),
-    };
-    let ip = client_ip(addr);
-    let source = match ip {
-        Some(ip) => format!("panel {ip}"),
-        None => "panel".to_string(),
-    };
-    let principal = match state
-        .dir
-        .bind_from(&name, body.password.as_bytes(), &source, ip)
-        .await
-    {
-        Ok(p) if p.enterprise == body.enterprise => p,
-        Ok(_) | Err(BindError::InvalidCredentials) => return Err(bad_credentials()),
-        Err(BindError::Unavailable) => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the server cannot verify credentials right now",
-            ));
-        }
-    };
-    let (token, csrf) = state.sessions.create(principal.clone(), state.dir.now());
-    let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
-        if state.secure_cookies { "; Secure" } else { "" }
-    );
+    let principal = verify_sign_in(
+        &state,
+        body.enterprise,
+        body.account.as_deref(),
+        &body.password,
+        client_ip(addr),
+    )
+    .await?;
+    let (token, csrf, cookie) = start_session(&state, &principal);
     let mut resp = Json(SignedIn {
         token,
         csrf_token: csrf,
@@ -300,7 +271,81 @@ pub async fn sign_in(
     Ok(resp)
 }
 
-fn bad_credentials() -> ApiError {
+/// Checks sign-in credentials (LOGIN-1, LOGIN-2) through the directory's bind verification:
+/// no account means the enterprise administrator (super password); an account with `@` is a
+/// domain account. Every credential failure is the same [`bad_credentials`] error.
+pub async fn verify_sign_in(
+    state: &AppState,
+    enterprise: u64,
+    account: Option<&str>,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> ApiResult<Principal> {
+    let cat = state.dir.catalog();
+    let Some(snap) = cat.get(enterprise) else {
+        // Same answer as a wrong password: enterprise numbers are not an oracle.
+        return Err(bad_credentials());
+    };
+    let name = match account {
+        None => format!("cn=admin,{}", snap.base),
+        Some(a) if a.contains('@') => a.to_string(),
+        Some(a) => format!("{a}@{enterprise}"),
+    };
+    let source = match ip {
+        Some(ip) => format!("panel {ip}"),
+        None => "panel".to_string(),
+    };
+    match state
+        .dir
+        .bind_from(&name, password.as_bytes(), &source, ip)
+        .await
+    {
+        Ok(p) if p.enterprise == enterprise => Ok(p),
+        Ok(_) | Err(BindError::InvalidCredentials) => Err(bad_credentials()),
+        Err(BindError::Unavailable) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server cannot verify credentials right now",
+        )),
+    }
+}
+
+/// Starts a session for `principal`: returns the session token, its CSRF token and the
+/// `Set-Cookie` value carrying the token.
+pub fn start_session(state: &AppState, principal: &Principal) -> (String, String, String) {
+    let (token, csrf) = state.sessions.create(principal.clone(), state.dir.now());
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
+        if state.secure_cookies { "; Secure" } else { "" }
+    );
+    (token, csrf, cookie)
+}
+
+/// The principal and CSRF token of the session the request's cookie names, if live
+/// (using it extends it, as for the API).
+pub fn cookie_session(state: &AppState, headers: &HeaderMap) -> Option<(Principal, String)> {
+    let token = cookie_token(headers)?;
+    let s = state.sessions.get(&token, state.dir.now())?;
+    Some((s.principal, s.csrf))
+}
+
+/// Ends the session the request's cookie names, if any.
+pub fn end_cookie_session(state: &AppState, headers: &HeaderMap) {
+    if let Some(t) = cookie_token(headers) {
+        state.sessions.remove(&t);
+    }
+}
+
+/// Whether a sent CSRF token equals the session's (constant time).
+pub fn csrf_matches(sent: &str, expected: &str) -> bool {
+    bool::from(subtle::ConstantTimeEq::ct_eq(
+        sent.as_bytes(),
+        expected.as_bytes(),
+    ))
+}
+
+/// The error of every failed sign-in.
+pub fn bad_credentials() -> ApiError {
     ApiError::new(
         StatusCode::UNAUTHORIZED,
         "invalid_credentials",

@@ -14,6 +14,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod panel;
 pub mod roles;
 
 use std::sync::Arc;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(panel::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
 }

@@ -7,6 +7,7 @@
 //! Deadlines are generous failure bounds, never timing assertions. External clients
 //! (ldap-utils, Python ldap3) are installed by `scripts/install-test-deps.sh`.
 
+mod browser;
 mod cli;
 mod http;
 mod ldap_utils;
