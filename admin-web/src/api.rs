@@ -51,6 +51,29 @@ fn source(caller: &Caller) -> String {
     format!("api {}", caller.principal.dn)
 }
 
+/// Runs commands as the caller, in one transaction.
+pub(crate) async fn run(
+    state: &AppState,
+    caller: &Caller,
+    cmds: Vec<Command>,
+) -> ApiResult<Vec<orgdir_domain::command::Outcome>> {
+    Ok(state
+        .dir
+        .execute_batch(
+            caller.principal.enterprise,
+            caller.principal.actor(),
+            &source(caller),
+            cmds,
+        )
+        .await?)
+}
+
+/// The id a single create command produced, as `201 {"id": …}`.
+fn created(outs: Vec<orgdir_domain::command::Outcome>) -> (StatusCode, Json<serde_json::Value>) {
+    let id = outs.last().and_then(|o| o.created);
+    (StatusCode::CREATED, Json(serde_json::json!({ "id": id })))
+}
+
 fn sees_org(caller: &Caller, org: OrgId) -> bool {
     let vis = caller.snap.visibility(&caller.viewer);
     caller
@@ -156,22 +179,16 @@ pub async fn create_org(
     if !sees_org(&caller, OrgId(body.parent)) {
         return Err(ApiError::not_found("parent org"));
     }
-    let out = state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            Command::CreateOrg {
-                parent: OrgId(body.parent),
-                name: body.name,
-            },
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "id": out.created })),
-    ))
+    let outs = run(
+        &state,
+        &caller,
+        vec![Command::CreateOrg {
+            parent: OrgId(body.parent),
+            name: body.name,
+        }],
+    )
+    .await?;
+    Ok(created(outs))
 }
 
 /// `PATCH /api/v1/orgs/{id}` body: rename and/or move.
@@ -211,15 +228,7 @@ pub async fn update_org(
             "nothing to change: give name and/or parent",
         ));
     }
-    state
-        .dir
-        .execute_batch(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            cmds,
-        )
-        .await?;
+    run(&state, &caller, cmds).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,15 +241,7 @@ pub async fn delete_org(
     if !sees_org(&caller, OrgId(id)) {
         return Err(ApiError::not_found("org"));
     }
-    state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            Command::DeleteOrg { org: OrgId(id) },
-        )
-        .await?;
+    run(&state, &caller, vec![Command::DeleteOrg { org: OrgId(id) }]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -352,35 +353,29 @@ pub async fn create_member(
         Some(p) => Some(state.dir.hash_new_password(p).await?),
         None => None,
     };
-    let out = state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            Command::AddMember(Box::new(NewMember {
-                account: b.account,
-                org: Some(OrgId(b.org)),
-                name: b.name,
-                surname: b.surname,
-                given_name: b.given_name,
-                mobile: b.mobile,
-                email: b.email,
-                title: b.title,
-                employee_number: b.employee_number,
-                role: Some(RoleId(b.role)),
-                scope: b.scope.into_iter().map(OrgId).collect(),
-                hidden: b.hidden,
-                must_change_password: password.is_some(),
-                password,
-                ..NewMember::default()
-            })),
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "id": out.created })),
-    ))
+    let outs = run(
+        &state,
+        &caller,
+        vec![Command::AddMember(Box::new(NewMember {
+            account: b.account,
+            org: Some(OrgId(b.org)),
+            name: b.name,
+            surname: b.surname,
+            given_name: b.given_name,
+            mobile: b.mobile,
+            email: b.email,
+            title: b.title,
+            employee_number: b.employee_number,
+            role: Some(RoleId(b.role)),
+            scope: b.scope.into_iter().map(OrgId).collect(),
+            hidden: b.hidden,
+            must_change_password: password.is_some(),
+            password,
+            ..NewMember::default()
+        }))],
+    )
+    .await?;
+    Ok(created(outs))
 }
 
 /// `PATCH /api/v1/members/{id}` body: any of these.
@@ -461,15 +456,7 @@ pub async fn update_member(
     if cmds.is_empty() {
         return Err(ApiError::bad_request("nothing to change"));
     }
-    state
-        .dir
-        .execute_batch(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            cmds,
-        )
-        .await?;
+    run(&state, &caller, cmds).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -482,17 +469,14 @@ pub async fn delete_member(
     if !sees_member(&caller, MemberId(id)) {
         return Err(ApiError::not_found("member"));
     }
-    state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            Command::DeleteMember {
-                member: MemberId(id),
-            },
-        )
-        .await?;
+    run(
+        &state,
+        &caller,
+        vec![Command::DeleteMember {
+            member: MemberId(id),
+        }],
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -520,23 +504,20 @@ pub async fn reassign_member(
         return Err(ApiError::not_found("member"));
     }
     let hash = state.dir.hash_new_password(&b.password).await?;
-    state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            Command::ReassignMember {
-                member: MemberId(id),
-                name: b.name,
-                surname: b.surname,
-                mobile: b.mobile,
-                email: b.email,
-                title: b.title,
-                password: Some(hash),
-            },
-        )
-        .await?;
+    run(
+        &state,
+        &caller,
+        vec![Command::ReassignMember {
+            member: MemberId(id),
+            name: b.name,
+            surname: b.surname,
+            mobile: b.mobile,
+            email: b.email,
+            title: b.title,
+            password: Some(hash),
+        }],
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -594,15 +575,7 @@ pub async fn reset_passwords(
             must_change: true,
         })
         .collect();
-    state
-        .dir
-        .execute_batch(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            cmds,
-        )
-        .await?;
+    run(&state, &caller, cmds).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -643,14 +616,6 @@ pub async fn move_members(
             org: OrgId(b.org),
         })
         .collect();
-    state
-        .dir
-        .execute_batch(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &source(&caller),
-            cmds,
-        )
-        .await?;
+    run(&state, &caller, cmds).await?;
     Ok(StatusCode::NO_CONTENT)
 }

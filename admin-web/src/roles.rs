@@ -79,22 +79,17 @@ pub async fn create_role(
     JsonBody(b): JsonBody<NewRoleJson>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let permissions = parse_permissions(&b.permissions)?;
-    let out = state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &format!("api {}", caller.principal.dn),
-            Command::CreateRole {
-                name: b.name,
-                permissions,
-            },
-        )
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "id": out.created })),
-    ))
+    let outs = crate::api::run(
+        &state,
+        &caller,
+        vec![Command::CreateRole {
+            name: b.name,
+            permissions,
+        }],
+    )
+    .await?;
+    let id = outs.last().and_then(|o| o.created);
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))))
 }
 
 /// `PATCH /api/v1/roles/{id}` body.
@@ -122,19 +117,16 @@ pub async fn update_role(
         .as_deref()
         .map(parse_permissions)
         .transpose()?;
-    state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &format!("api {}", caller.principal.dn),
-            Command::UpdateRole {
-                role: RoleId(id),
-                name: b.name,
-                permissions,
-            },
-        )
-        .await?;
+    crate::api::run(
+        &state,
+        &caller,
+        vec![Command::UpdateRole {
+            role: RoleId(id),
+            name: b.name,
+            permissions,
+        }],
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -144,15 +136,12 @@ pub async fn delete_role(
     caller: Caller,
     Id(id): Id,
 ) -> ApiResult<StatusCode> {
-    state
-        .dir
-        .execute(
-            caller.principal.enterprise,
-            caller.principal.actor(),
-            &format!("api {}", caller.principal.dn),
-            Command::DeleteRole { role: RoleId(id) },
-        )
-        .await?;
+    crate::api::run(
+        &state,
+        &caller,
+        vec![Command::DeleteRole { role: RoleId(id) }],
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -586,43 +586,13 @@ pub fn apply(
                 ..old
             };
             put_member(state, &mut out, m);
-            let touched: Vec<GroupId> = state
-                .groups
-                .values()
-                .filter(|g| g.members.contains(&member) || g.owner == Some(member))
-                .map(|g| g.id)
-                .collect();
-            for gid in touched {
-                if let Some(g) = state.groups.get_mut(&gid) {
-                    g.members.remove(&member);
-                    if g.owner == Some(member) {
-                        g.owner = None;
-                    }
-                    g.modified_at = now;
-                    out.changes.push(Change::PutGroup(g.clone()));
-                }
-            }
+            leave_groups(state, &mut out, member, now);
         }
         Command::DeleteMember { member } => {
             member_rec(state, member)?;
             state.remove_member(member);
             out.changes.push(Change::DeleteMember(member));
-            let touched: Vec<GroupId> = state
-                .groups
-                .values()
-                .filter(|g| g.members.contains(&member) || g.owner == Some(member))
-                .map(|g| g.id)
-                .collect();
-            for gid in touched {
-                if let Some(g) = state.groups.get_mut(&gid) {
-                    g.members.remove(&member);
-                    if g.owner == Some(member) {
-                        g.owner = None;
-                    }
-                    g.modified_at = now;
-                    out.changes.push(Change::PutGroup(g.clone()));
-                }
-            }
+            leave_groups(state, &mut out, member, now);
         }
         Command::CreateGroup(new) => {
             let name = validate::group_name(&new.name)?;
@@ -904,6 +874,19 @@ pub fn apply(
         }
     }
     Ok(out)
+}
+
+/// Takes a member out of every group it is in or owns.
+fn leave_groups(state: &mut EnterpriseState, out: &mut Outcome, member: MemberId, now: Timestamp) {
+    for g in state.groups.values_mut() {
+        if g.members.remove(&member) | (g.owner == Some(member)) {
+            if g.owner == Some(member) {
+                g.owner = None;
+            }
+            g.modified_at = now;
+            out.changes.push(Change::PutGroup(g.clone()));
+        }
+    }
 }
 
 fn put_member(state: &mut EnterpriseState, out: &mut Outcome, m: Member) {
