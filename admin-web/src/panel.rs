@@ -227,6 +227,16 @@ async fn set_lang(Query(q): Query<LangQuery>) -> Response {
 
 // --- sign-in --------------------------------------------------------------------------
 
+/// The cookie that binds a sign-in form to the browser that loaded it (login CSRF: another
+/// site cannot sign a browser into an account of its choosing).
+const LOGIN_COOKIE: &str = "orgdir_login";
+
+fn login_token() -> String {
+    let mut b = [0u8; 16];
+    rand::Rng::fill(&mut rand::thread_rng(), &mut b[..]);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 fn sign_in_page(
     lang: Lang,
     status: StatusCode,
@@ -235,6 +245,7 @@ fn sign_in_page(
     acc: &str,
 ) -> Response {
     let t = lang.tr();
+    let token = login_token();
     let mut b = String::new();
     if let Some(e) = error {
         b.push_str(&message(false, e));
@@ -242,10 +253,12 @@ fn sign_in_page(
     let _ = write!(
         b,
         "<form method=\"post\" action=\"/panel/signin\">\
+         <input type=\"hidden\" name=\"login_token\" value=\"{}\">\
          <label>{} <input name=\"enterprise\" id=\"enterprise\" inputmode=\"numeric\" required value=\"{}\"></label>\
          <label>{} <input name=\"account\" id=\"account\" value=\"{}\" placeholder=\"{}\"></label>\
          <label>{} <input type=\"password\" name=\"password\" id=\"password\" required></label>\
          <button type=\"submit\" id=\"signin\">{}</button></form>",
+        esc(&token),
         esc(t.enterprise_number),
         esc(ent),
         esc(t.account),
@@ -254,7 +267,28 @@ fn sign_in_page(
         esc(t.password),
         esc(t.sign_in),
     );
-    page(status, lang, t.sign_in, None, "/panel/signin", &b)
+    let mut resp = page(status, lang, t.sign_in, None, "/panel/signin", &b);
+    let cookie = format!(
+        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/panel/signin; Max-Age=3600"
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Whether the posted sign-in form came from a form this browser loaded.
+fn login_token_matches(headers: &HeaderMap, posted: &str) -> bool {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == LOGIN_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default();
+    !cookie.is_empty() && auth::csrf_matches(posted, &cookie)
 }
 
 async fn sign_in_form(headers: HeaderMap) -> Response {
@@ -263,6 +297,8 @@ async fn sign_in_form(headers: HeaderMap) -> Response {
 
 #[derive(Deserialize)]
 struct SignInForm {
+    #[serde(default)]
+    login_token: String,
     #[serde(default)]
     enterprise: String,
     #[serde(default)]
@@ -280,10 +316,21 @@ async fn sign_in(
     let lang = Lang::of_request(&headers);
     let t = lang.tr();
     let form = serde_urlencoded::from_bytes::<SignInForm>(&body).unwrap_or(SignInForm {
+        login_token: String::new(),
         enterprise: String::new(),
         account: String::new(),
         password: String::new(),
     });
+    if !login_token_matches(&headers, &form.login_token) {
+        // Checked before the password, so a cross-site post costs no hash and learns nothing.
+        return sign_in_page(
+            lang,
+            StatusCode::FORBIDDEN,
+            Some(t.login_expired),
+            form.enterprise.trim(),
+            form.account.trim(),
+        );
+    }
     let account = Some(form.account.trim()).filter(|a| !a.is_empty());
     let result = match form.enterprise.trim().parse::<u64>() {
         Ok(n) => {

@@ -75,10 +75,37 @@ async fn send(
     }
 }
 
+/// Loads the sign-in form as a browser does: its login cookie and the form's token.
+async fn login_form(app: &axum::Router) -> (String, String) {
+    let r = send(app, "GET", "/panel/signin", "lang=en", &[], None).await;
+    let cookie = r.set_cookie.split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("orgdir_login="), "{}", r.set_cookie);
+    let token = r
+        .body
+        .split("name=\"login_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (format!("lang=en; {cookie}"), token)
+}
+
 /// Signs in; returns the cookie header value to send and the CSRF token of the session.
 async fn sign_in(app: &axum::Router, account: &str, password: &str) -> (String, String) {
-    let form = format!("enterprise=100001&account={account}&password={password}");
-    let r = send(app, "POST", "/panel/signin", "", &[], Some(&form)).await;
+    let (login_cookie, token) = login_form(app).await;
+    let form =
+        format!("login_token={token}&enterprise=100001&account={account}&password={password}");
+    let r = send(
+        app,
+        "POST",
+        "/panel/signin",
+        &login_cookie,
+        &[],
+        Some(&form),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location, "/panel/");
     assert!(r.set_cookie.contains("HttpOnly") && r.set_cookie.contains("SameSite=Strict"));
@@ -111,7 +138,9 @@ async fn redirects_and_sign_in() {
         "enterprise=abc&account=10001&password=x",
         "enterprise=100001&account=10001&password=Admin-Passw0rd-1",
     ] {
-        let r = send(&app, "POST", "/panel/signin", "lang=en", &[], Some(form)).await;
+        let (cookie, token) = login_form(&app).await;
+        let form = format!("login_token={token}&{form}");
+        let r = send(&app, "POST", "/panel/signin", &cookie, &[], Some(&form)).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{form}");
         assert!(
             r.body
@@ -119,7 +148,29 @@ async fn redirects_and_sign_in() {
             "{form}: {}",
             r.body
         );
-        assert!(r.set_cookie.is_empty());
+        assert!(!r.set_cookie.contains("orgdir_session"), "{}", r.set_cookie);
+    }
+    // Login CSRF: a post without the token of a form this browser loaded is refused before
+    // any password check, even with the right password.
+    let (cookie, token) = login_form(&app).await;
+    for (cookie, form) in [
+        (
+            "lang=en",
+            format!("login_token={token}&enterprise=100001&password=Admin-Passw0rd-1"),
+        ),
+        (
+            cookie.as_str(),
+            "enterprise=100001&password=Admin-Passw0rd-1".to_string(),
+        ),
+        (
+            cookie.as_str(),
+            "login_token=forged&enterprise=100001&password=Admin-Passw0rd-1".to_string(),
+        ),
+    ] {
+        let r = send(&app, "POST", "/panel/signin", cookie, &[], Some(&form)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{form}");
+        assert!(r.body.contains("sign-in form has expired"), "{}", r.body);
+        assert!(!r.set_cookie.contains("orgdir_session"));
     }
     let (cookie, _) = sign_in(&app, "", "Admin-Passw0rd-1").await;
     let home = send(&app, "GET", "/panel/", &cookie, &[], None).await;
