@@ -145,6 +145,22 @@ impl Session {
     fn source(&self) -> String {
         format!("panel {}", self.principal.dn)
     }
+
+    /// Whether the caller holds `p` for things in `org` (LOGIN-2: pages offer only what the
+    /// caller may do; the server checks again whatever is posted).
+    fn may(&self, p: orgdir_domain::role::Permission, org: OrgId) -> bool {
+        use orgdir_domain::authz::{org_in_scope, scope_of};
+        let st = &self.snap.state;
+        let holds = match self.principal.kind {
+            PrincipalKind::Admin => true,
+            PrincipalKind::Member(id) => st
+                .members
+                .get(&id)
+                .is_some_and(|m| st.member_permissions(m).contains(&p)),
+            PrincipalKind::Service(_) => false,
+        };
+        holds && org_in_scope(st, &scope_of(st, self.principal.actor()), org)
+    }
 }
 
 fn to_sign_in() -> Response {
@@ -597,6 +613,10 @@ fn members_table(s: &Session, org: OrgId, b: &mut String) {
             );
         }
         b.push_str("</td><td>");
+        if !s.may(orgdir_domain::role::Permission::ManageMembers, m.org) {
+            b.push_str("</td></tr>");
+            continue;
+        }
         let flags = [
             (
                 "hidden",
@@ -631,18 +651,23 @@ fn forms(s: &Session, org: OrgId, b: &mut String) {
     let t = s.tr();
     let st = &s.snap.state;
     let csrf = esc(&s.csrf);
-    let _ = write!(
-        b,
-        "<form method=\"post\" action=\"/panel/orgs/new\" id=\"add-org\"><fieldset><legend>{}</legend>\
+    if s.may(orgdir_domain::role::Permission::ManageOrgTree, org) {
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"/panel/orgs/new\" id=\"add-org\"><fieldset><legend>{}</legend>\
          <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
          <input type=\"hidden\" name=\"parent\" value=\"{}\">\
          <label>{} <input name=\"name\" id=\"org-name\" required maxlength=\"200\"></label>\
          <button type=\"submit\">{}</button></fieldset></form>",
-        esc(t.add_child_org),
-        org.0,
-        esc(t.org_name),
-        esc(t.add)
-    );
+            esc(t.add_child_org),
+            org.0,
+            esc(t.org_name),
+            esc(t.add)
+        );
+    }
+    if !s.may(orgdir_domain::role::Permission::ManageMembers, org) {
+        return;
+    }
     let suggested = st
         .next_free_account()
         .map(|n| n.to_string())

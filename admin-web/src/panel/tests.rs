@@ -318,17 +318,70 @@ async fn members_see_the_pages_but_their_actions_are_refused() {
     assert!(page.body.contains("Zhang Wei"), "{}", page.body);
     // The hidden member is not shown to an ordinary member.
     assert!(!page.body.contains("10049"));
-    let parent = page
-        .body
-        .split("name=\"parent\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let form = format!("parent={parent}&name=Nope&csrf_token={csrf}");
+    // The page offers no form to change the tree; a hand-made post is refused all the same.
+    assert!(!page.body.contains("id=\"add-org\""));
+    let form = format!("parent=1&name=Nope&csrf_token={csrf}");
     let r = send(&app, "POST", "/panel/orgs/new", &cookie, &[], Some(&form)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.contains("Not done:"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn pages_offer_only_what_the_caller_may_do() {
+    let app = app().await;
+    let forms = |body: &str| {
+        (
+            body.contains("id=\"add-org\""),
+            body.contains("id=\"add-member\""),
+            body.contains("/flag\""),
+        )
+    };
+    let page_of = |cookie: String, org: String| {
+        let app = app.clone();
+        async move {
+            send(
+                &app,
+                "GET",
+                &format!("/panel/orgs?org={org}"),
+                &cookie,
+                &[],
+                None,
+            )
+            .await
+        }
+    };
+    // The enterprise administrator: everything, everywhere.
+    let (admin, _) = sign_in(&app, "", "Admin-Passw0rd-1").await;
+    let root = page_of(admin.clone(), "1".into()).await;
+    assert_eq!(
+        forms(&root.body),
+        (true, true, false),
+        "the root org holds no members"
+    );
+    let finance = root
+        .body
+        .split("?org=")
+        .filter_map(|s| s.split('"').next())
+        .find(|id| root.body.contains(&format!("?org={id}\">Finance<")))
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        forms(&page_of(admin, finance.clone()).await.body),
+        (true, true, true)
+    );
+    // An ordinary member: nothing to change.
+    let (member, _) = sign_in(&app, "10001", "Passw0rd-10001").await;
+    let page = page_of(member, finance.clone()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(forms(&page.body), (false, false, false));
+    // The information administrator 10003 (scope Finance): forms in Finance, not at the root.
+    let (info, _) = sign_in(&app, "10003", "Passw0rd-10003").await;
+    assert_eq!(
+        forms(&page_of(info.clone(), "1".into()).await.body),
+        (false, false, false)
+    );
+    assert_eq!(
+        forms(&page_of(info, finance).await.body),
+        (true, true, true)
+    );
 }
