@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail, ensure};
-use orgdir_testkit::{Options, Output, Server, ldif};
+use orgdir_testkit::Options;
 
-use crate::support::{BASE, READER_DN, READER_PW, TOOL_TIMEOUT, ZHANG_DN, own_server, password};
+use crate::support::{
+    BASE, READER_DN, READER_PW, TOOL_TIMEOUT, ZHANG_DN, own_server, password, search_as, tool,
+};
 
 /// The repository root (the `orgdir` package lives in `server/daemon`).
 fn repo_root() -> PathBuf {
@@ -46,41 +48,6 @@ fn browser_tools() -> Result<(PathBuf, PathBuf)> {
         "node is not runnable ({node:?}) — {INSTALL_HINT}"
     );
     Ok((chromium, e2e))
-}
-
-/// Runs one OpenLDAP tool against `server` (no ldap.conf, only the test CA trusted).
-fn tool(server: &Server, name: &str, args: &[&str]) -> Result<Output> {
-    let mut cmd = Command::new(name);
-    for (key, value) in server.openldap_env() {
-        cmd.env(key, value);
-    }
-    cmd.current_dir(server.root_dir())
-        .env_remove("LDAPNOINIT")
-        .env_remove("LDAPURI")
-        .env_remove("LDAPBASE")
-        .env_remove("LDAPBINDDN")
-        .args(args);
-    orgdir_testkit::run(&mut cmd, TOOL_TIMEOUT)
-}
-
-/// `ldapsearch -x -LLL` as `dn` that must exit 0; the parsed entries.
-fn search_as(server: &Server, dn: &str, pw: &str, rest: &[&str]) -> Result<Vec<ldif::Entry>> {
-    let url = server.ldap_url();
-    let mut args = vec![
-        "-x",
-        "-LLL",
-        "-o",
-        "ldif-wrap=no",
-        "-H",
-        &url,
-        "-D",
-        dn,
-        "-w",
-        pw,
-    ];
-    args.extend_from_slice(rest);
-    let out = tool(server, "ldapsearch", &args)?.ok()?;
-    ldif::parse(&out.stdout).with_context(|| format!("parsing the output of {out}"))
 }
 
 fn is_png(path: &Path) -> bool {

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, ensure};
 use orgdir_testkit::{Options, run};
 
-use crate::support::{TOOL_TIMEOUT, bin, own_server};
+use crate::support::{TOOL_TIMEOUT, bin, own_server, search_as, tool};
 
 fn orgdir(args: &[&str]) -> Command {
     let mut cmd = Command::new(bin());
@@ -37,13 +37,11 @@ fn orgdir_with_stdin(args: &[&str], stdin: &str) -> Result<std::process::Output>
 }
 
 fn whoami(server: &orgdir_testkit::Server, dn: &str, pw: &str) -> Result<orgdir_testkit::Output> {
-    let mut cmd = Command::new("ldapwhoami");
-    for (key, value) in server.openldap_env() {
-        cmd.env(key, value);
-    }
-    cmd.current_dir(server.root_dir())
-        .args(["-x", "-H", &server.ldap_url(), "-D", dn, "-w", pw]);
-    run(&mut cmd, TOOL_TIMEOUT)
+    tool(
+        server,
+        "ldapwhoami",
+        &["-x", "-H", &server.ldap_url(), "-D", dn, "-w", pw],
+    )
 }
 
 #[test]
@@ -337,26 +335,24 @@ dn: cn=printer,dc=old,dc=test\nobjectClass: device\ncn: printer\n",
         out.stdout.trim() == "dn:uid=jdoe,ou=people,dc=old,dc=test",
         "{out}"
     );
-    let mut search = Command::new("ldapsearch");
-    for (key, value) in server.openldap_env() {
-        search.env(key, value);
-    }
-    search.current_dir(server.root_dir()).args([
-        "-x",
-        "-LLL",
-        "-H",
-        &server.ldap_url(),
-        "-D",
+    let entries = search_as(
+        &server,
         "uid=jdoe,ou=people,dc=old,dc=test",
-        "-w",
         "secret",
-        "-b",
-        "dc=old,dc=test",
-        "(memberOf=cn=staff,ou=groups,dc=old,dc=test)",
-        "mail",
-    ]);
-    let out = run(&mut search, TOOL_TIMEOUT)?.ok()?;
-    ensure!(out.stdout.contains("mail: jdoe@old.test"), "{out}");
+        &[
+            "-b",
+            "dc=old,dc=test",
+            "(memberOf=cn=staff,ou=groups,dc=old,dc=test)",
+            "mail",
+        ],
+    )?;
+    ensure!(
+        entries.len() == 1
+            && entries
+                .iter()
+                .all(|e| e.first("mail") == Some("jdoe@old.test")),
+        "{entries:?}"
+    );
     drop(server);
 
     let export = tmp.path().join("export.ldif");

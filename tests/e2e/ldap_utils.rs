@@ -9,53 +9,13 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use anyhow::{Context as _, Result, ensure};
+use anyhow::{Result, ensure};
 use orgdir_testkit::{Options, Output, Server, ldif};
 
 use crate::support::{
     ADMIN_DN, ADMIN_PW, BASE, ENGINEERING_GROUP, MEMBERS, READER_DN, READER_PW, TOOL_TIMEOUT,
-    ZHANG_DN, own_server, password, read_only_server, same_dn,
+    ZHANG_DN, own_server, password, read_only_server, same_dn, search_as, tool,
 };
-
-/// Runs one OpenLDAP tool against `server` with `args`.
-fn tool(server: &Server, name: &str, args: &[&str]) -> Result<Output> {
-    let mut cmd = Command::new(name);
-    for (key, value) in server.openldap_env() {
-        cmd.env(key, value);
-    }
-    cmd.current_dir(server.root_dir())
-        .env_remove("LDAPNOINIT")
-        .env_remove("LDAPURI")
-        .env_remove("LDAPBASE")
-        .env_remove("LDAPBINDDN")
-        .args(args);
-    orgdir_testkit::run(&mut cmd, TOOL_TIMEOUT)
-}
-
-/// ldapsearch that must exit 0; returns the parsed entries.
-fn search_ok(server: &Server, args: &[&str]) -> Result<Vec<ldif::Entry>> {
-    let out = tool(server, "ldapsearch", args)?.ok()?;
-    ldif::parse(&out.stdout).with_context(|| format!("parsing the output of {out}"))
-}
-
-/// `ldapsearch -x -LLL -o ldif-wrap=no -H <url> -D <dn> -w <pw> <rest…>`.
-fn search_as(server: &Server, dn: &str, pw: &str, rest: &[&str]) -> Result<Vec<ldif::Entry>> {
-    let url = server.ldap_url();
-    let mut args = vec![
-        "-x",
-        "-LLL",
-        "-o",
-        "ldif-wrap=no",
-        "-H",
-        &url,
-        "-D",
-        dn,
-        "-w",
-        pw,
-    ];
-    args.extend_from_slice(rest);
-    search_ok(server, &args)
-}
 
 /// Checks the README's flagship search over `url` (with extra options such as `-ZZ`).
 fn flagship(server: &Server, url: &str, extra: &[&str]) -> Result<()> {

@@ -6,13 +6,14 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow, ensure};
 use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapResult, Scope, SearchEntry};
-use orgdir_testkit::{Options, Server, Shared};
+use orgdir_testkit::{Options, Output, Server, Shared, ldif};
 
 /// The demo enterprise's naming context.
 pub const BASE: &str = "dc=example,dc=com";
@@ -203,4 +204,46 @@ pub async fn paged_search(
     tokio::time::timeout(2 * OP_TIMEOUT, run)
         .await
         .context("paged search timed out")?
+}
+
+// --- Debian ldap-utils -------------------------------------------------------------
+
+/// Runs one OpenLDAP tool against `server` with `args`.
+pub fn tool(server: &Server, name: &str, args: &[&str]) -> Result<Output> {
+    let mut cmd = Command::new(name);
+    for (key, value) in server.openldap_env() {
+        cmd.env(key, value);
+    }
+    cmd.current_dir(server.root_dir())
+        .env_remove("LDAPNOINIT")
+        .env_remove("LDAPURI")
+        .env_remove("LDAPBASE")
+        .env_remove("LDAPBINDDN")
+        .args(args);
+    orgdir_testkit::run(&mut cmd, TOOL_TIMEOUT)
+}
+
+/// ldapsearch that must exit 0; returns the parsed entries.
+pub fn ldapsearch_ok(server: &Server, args: &[&str]) -> Result<Vec<ldif::Entry>> {
+    let out = tool(server, "ldapsearch", args)?.ok()?;
+    ldif::parse(&out.stdout).with_context(|| format!("parsing the output of {out}"))
+}
+
+/// `ldapsearch -x -LLL -o ldif-wrap=no -H <url> -D <dn> -w <pw> <rest…>`.
+pub fn search_as(server: &Server, dn: &str, pw: &str, rest: &[&str]) -> Result<Vec<ldif::Entry>> {
+    let url = server.ldap_url();
+    let mut args = vec![
+        "-x",
+        "-LLL",
+        "-o",
+        "ldif-wrap=no",
+        "-H",
+        &url,
+        "-D",
+        dn,
+        "-w",
+        pw,
+    ];
+    args.extend_from_slice(rest);
+    ldapsearch_ok(server, &args)
 }
