@@ -40,7 +40,7 @@ pub fn url_enc(s: &str) -> String {
 /// The stylesheet (served at `/panel/panel.css`).
 pub const CSS: &str = "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222}\
 header{background:#1f4e79;color:#fff;padding:.6em 1em;display:flex;gap:1em;align-items:center}\
-header a{color:#fff}header .grow{flex:1}header form{margin:0}\
+header a{color:#fff}header nav{display:flex;gap:1em}header nav a[aria-current]{font-weight:bold;text-decoration:none}header .grow{flex:1}header form{margin:0}\
 main{padding:1em;max-width:70em}\
 .msg{padding:.5em 1em;border-radius:4px;margin:.5em 0}.err{background:#fde2e2;color:#8a1111}.ok{background:#e2f5e2}\
 .badge{font-size:.8em;padding:0 .4em;border-radius:3px;background:#eee;margin-left:.3em}\
@@ -58,6 +58,8 @@ pub struct Chrome<'a> {
     pub who: String,
     /// The session's CSRF token (for the sign-out form).
     pub csrf: &'a str,
+    /// The menu: (path, label), only what the caller's permissions open (LOGIN-2).
+    pub menu: Vec<(&'static str, &'static str)>,
 }
 
 /// A complete page: the header (navigation, language switch, sign-out), then `body`.
@@ -83,13 +85,17 @@ pub fn page(
         esc(t.product),
         esc(t.product),
     );
-    if chrome.is_some() {
-        let _ = write!(
-            h,
-            "<a href=\"/panel/\">{}</a><a href=\"/panel/orgs\">{}</a>",
-            esc(t.nav_home),
-            esc(t.nav_orgs)
-        );
+    if let Some(c) = chrome {
+        h.push_str("<nav id=\"menu\">");
+        for (path, label) in &c.menu {
+            let current = if here == *path || here.starts_with(&format!("{path}?")) {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            let _ = write!(h, "<a href=\"{path}\"{current}>{}</a>", esc(label));
+        }
+        h.push_str("</nav>");
     }
     h.push_str("<span class=\"grow\"></span>");
     let _ = write!(
