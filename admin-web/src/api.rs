@@ -133,6 +133,55 @@ fn member_json(caller: &Caller, m: &Member) -> MemberJson {
     }
 }
 
+/// A member search (SPEC ORG-7), shared by the API and the panel: case-insensitive prefix
+/// matching on the name, account, mobile and email; on each word of a Latin name too
+/// ("wei" finds "Zhang Wei"), and on the name with its spaces taken out ("zhangw" finds it:
+/// pinyin is often typed without them); names in Chinese script match anywhere ("伟" finds
+/// "张伟"), since they have no word breaks to anchor a prefix on.
+#[derive(Debug, Clone)]
+pub(crate) struct Needle {
+    text: String,
+    cjk: bool,
+}
+
+impl Needle {
+    /// The search for `q` (surrounding spaces ignored).
+    pub(crate) fn new(q: &str) -> Needle {
+        let text = q.trim().to_lowercase();
+        let cjk = text.chars().any(is_cjk);
+        Needle { text, cjk }
+    }
+
+    /// Whether nothing was asked (every member matches).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Whether `m` matches.
+    pub(crate) fn matches(&self, m: &Member) -> bool {
+        let n = self.text.as_str();
+        if n.is_empty() {
+            return true;
+        }
+        let name = m.name.to_lowercase();
+        if name.starts_with(n)
+            || name.split_whitespace().any(|w| w.starts_with(n))
+            || (!self.cjk && name.replace(' ', "").starts_with(&n.replace(' ', "")))
+            || (self.cjk && name.contains(n))
+        {
+            return true;
+        }
+        [Some(&m.account), m.mobile.as_ref(), m.email.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|v| v.to_lowercase().starts_with(n))
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
 /// `GET /api/v1/orgs`: every org the caller can see, parents before children.
 pub async fn list_orgs(caller: Caller) -> Json<Vec<OrgJson>> {
     let mut orgs: Vec<&Org> = caller
@@ -265,19 +314,8 @@ pub async fn list_members(
     QueryParams(q): QueryParams<MemberQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let limit = q.limit.unwrap_or(100).min(1000);
-    let needle = q.q.as_deref().map(str::to_lowercase);
-    let matches = |m: &Member| match &needle {
-        None => true,
-        Some(n) => [
-            Some(&m.name),
-            Some(&m.account),
-            m.mobile.as_ref(),
-            m.email.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|v| v.to_lowercase().starts_with(n.as_str())),
-    };
+    let needle = q.q.as_deref().map(Needle::new);
+    let matches = |m: &Member| needle.as_ref().is_none_or(|n| n.matches(m));
     let vis = caller.snap.visibility(&caller.viewer);
     let all: Vec<&Member> = caller
         .snap
@@ -618,4 +656,67 @@ pub async fn move_members(
         .collect();
     run(&state, &caller, cmds).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Needle;
+    use orgdir_domain::model::{Member, MemberId, OrgId, RoleId};
+
+    fn member(name: &str, account: &str, mobile: Option<&str>, email: Option<&str>) -> Member {
+        Member {
+            id: MemberId(1),
+            account: account.into(),
+            org: OrgId(1),
+            name: name.into(),
+            surname: String::new(),
+            given_name: None,
+            mobile: mobile.map(Into::into),
+            email: email.map(Into::into),
+            title: None,
+            employee_number: None,
+            role: RoleId(1),
+            scope: Vec::new(),
+            hidden: false,
+            disabled: false,
+            uid_number: 0,
+            gid_number: 0,
+            login_shell: String::new(),
+            home_directory: String::new(),
+            password: None,
+            must_change_password: false,
+            uuid: [0; 16],
+            created_at: 0,
+            modified_at: 0,
+        }
+    }
+
+    #[test]
+    fn search_matches_prefixes_words_pinyin_and_chinese() {
+        let zhang = member(
+            "Zhang Wei",
+            "10001",
+            Some("13800000001"),
+            Some("zhang.wei@example.com"),
+        );
+        let li = member("李伟", "10007", None, None);
+        let cases = [
+            ("zhang", true, false),
+            ("WEI", true, false),
+            ("zhangw", true, false),
+            ("zhang wei", true, false),
+            ("hang", false, false),
+            ("1000", true, true),
+            ("10007", false, true),
+            ("138", true, false),
+            ("zhang.wei@", true, false),
+            ("伟", false, true),
+            ("李", false, true),
+            ("  ", true, true),
+        ];
+        for (q, z, l) in cases {
+            let n = Needle::new(q);
+            assert_eq!((n.matches(&zhang), n.matches(&li)), (z, l), "{q:?}");
+        }
+    }
 }

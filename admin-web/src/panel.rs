@@ -9,11 +9,16 @@
 //! `Directory::execute` as the caller, so permissions, management scope and the ORG-2 limits
 //! are the directory's to enforce, and a refusal is shown on the page.
 
+mod audit;
 mod home;
 mod html;
 mod i18n;
+mod members;
+mod operator;
 mod orgs;
+mod roles;
 mod signin;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -43,6 +48,11 @@ pub fn router() -> Router<AppState> {
         .merge(signin::routes())
         .merge(home::routes())
         .merge(orgs::routes())
+        .merge(members::routes())
+        .merge(roles::routes())
+        .merge(audit::routes())
+        .merge(tokens::routes())
+        .merge(operator::routes())
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
 }
 
@@ -67,6 +77,8 @@ struct Session {
     csrf: String,
     snap: Arc<Snapshot>,
     viewer: Viewer,
+    /// What the viewer may see (`None`: everything), computed once per request.
+    vis: Option<Arc<orgdir_directory::bitset::BitSet>>,
     lang: Lang,
 }
 
@@ -75,11 +87,13 @@ impl Session {
     fn of(state: &AppState, headers: &HeaderMap) -> Option<Session> {
         let (principal, csrf) = auth::cookie_session(state, headers)?;
         let (snap, viewer) = state.dir.viewer(&principal)?;
+        let vis = snap.visibility(&viewer);
         Some(Session {
             principal,
             csrf,
             snap,
             viewer,
+            vis,
             lang: Lang::of_request(headers),
         })
     }
@@ -121,29 +135,31 @@ impl Session {
         page(status, self.lang, title, Some(&self.chrome()), here, body)
     }
 
-    fn sees_entry(&self, vis: Option<&orgdir_directory::bitset::BitSet>, e: u32) -> bool {
-        self.snap.can_see(&self.viewer, vis, e)
+    fn sees_entry(&self, e: u32) -> bool {
+        self.snap.can_see(&self.viewer, self.vis.as_deref(), e)
     }
 
-    /// The ids of the orgs the caller can see.
+    /// The ids of the orgs the caller can see, in tree order (parents before children).
     fn visible_orgs(&self) -> Vec<OrgId> {
-        let vis = self.snap.visibility(&self.viewer);
         self.snap
             .entries
             .iter()
             .enumerate()
             .filter_map(|(i, e)| match e.kind {
-                EntryKind::Org(o) if self.sees_entry(vis.as_deref(), i as u32) => Some(o),
+                EntryKind::Org(o) if self.sees_entry(i as u32) => Some(o),
                 _ => None,
             })
             .collect()
     }
 
+    fn sees_org(&self, o: OrgId) -> bool {
+        self.snap.org_entry(o).is_some_and(|e| self.sees_entry(e))
+    }
+
     fn sees_member(&self, m: MemberId) -> bool {
-        let vis = self.snap.visibility(&self.viewer);
         self.snap
             .member_entry(m)
-            .is_some_and(|e| self.sees_entry(vis.as_deref(), e))
+            .is_some_and(|e| self.sees_entry(e))
     }
 
     fn source(&self) -> String {
@@ -238,5 +254,7 @@ fn non_empty(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+#[cfg(test)]
+mod testkit;
 #[cfg(test)]
 mod tests;

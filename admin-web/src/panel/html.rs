@@ -49,7 +49,10 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .
 .cols{display:flex;gap:2em;align-items:flex-start}.tree{min-width:14em}\
 .tree a.sel{font-weight:bold}form.inline{display:inline}\
 fieldset{margin:1em 0;border:1px solid #ccc}label{display:block;margin:.3em 0}\
-dl{display:grid;grid-template-columns:max-content auto;gap:.3em 1em}dd{margin:0}";
+dl{display:grid;grid-template-columns:max-content auto;gap:.3em 1em}dd{margin:0}\
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\
+button.danger{background:#a11;color:#fff;border:1px solid #700}\
+.tree ul{list-style:none;padding-left:1em}.tree summary{cursor:pointer}.pager a{margin-right:1em}";
 
 /// What the frame needs to know about the signed-in caller.
 #[derive(Debug)]
