@@ -59,6 +59,11 @@ if ! command -v ldapsearch >/dev/null 2>&1 || ! command -v ldappasswd >/dev/null
     apt_install ldap-utils
 fi
 
+# curl: the HTTPS test talks to the panel as a plain TLS client would.
+if ! command -v curl >/dev/null 2>&1; then
+    apt_install curl ca-certificates
+fi
+
 python_ok() {
     command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' >/dev/null 2>&1
 }

@@ -16,6 +16,9 @@ pub struct ApiError {
     pub code: &'static str,
     /// What went wrong, for people.
     pub detail: String,
+    /// The same in Chinese, when the error came from the directory's rules (the panel shows
+    /// it on zh-CN pages; the API keeps `detail`).
+    pub zh: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -35,6 +38,7 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
+            zh: None,
         }
     }
 
@@ -64,7 +68,8 @@ impl ApiError {
 
 impl From<DirError> for ApiError {
     fn from(e: DirError) -> ApiError {
-        match e {
+        let zh = crate::panel::zh_refusal(&e);
+        let mut out = match e {
             DirError::Rule(r) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "rule_violation",
@@ -86,7 +91,9 @@ impl From<DirError> for ApiError {
                     "the server could not complete the request",
                 )
             }
-        }
+        };
+        out.zh = zh;
+        out
     }
 }
 

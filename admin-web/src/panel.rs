@@ -19,6 +19,9 @@ mod orgs;
 mod roles;
 mod signin;
 mod tokens;
+mod zh;
+
+pub(crate) use zh::refusal as zh_refusal;
 
 use std::sync::Arc;
 
@@ -160,6 +163,18 @@ impl Session {
         self.snap
             .member_entry(m)
             .is_some_and(|e| self.sees_entry(e))
+    }
+
+    /// The text of a refusal in the page's language: "not found" for anything the caller
+    /// cannot see, the rule in Chinese on zh-CN pages, else the directory's message.
+    fn refusal(&self, e: crate::error::ApiError) -> String {
+        if e.status == StatusCode::NOT_FOUND {
+            return self.tr().not_found.to_string();
+        }
+        match (self.lang, e.zh) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => e.detail,
+        }
     }
 
     fn source(&self) -> String {

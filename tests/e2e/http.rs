@@ -129,3 +129,88 @@ async fn sign_in_over_http_shares_ldap_lockout() -> Result<()> {
     );
     Ok(())
 }
+
+/// `curl` against the HTTPS listener, verifying the server certificate with the generated CA:
+/// the response head and body.
+fn curl_https(server: &orgdir_testkit::Server, args: &[&str]) -> Result<(String, String)> {
+    let https = server
+        .ready()
+        .https
+        .context("the ready file names no HTTPS listener")?;
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-sS", "-i", "--max-time", "30", "--cacert"])
+        .arg(server.ca_cert())
+        .args(
+            args.iter()
+                .map(|a| a.replace("{base}", &format!("https://localhost:{}", https.port()))),
+        );
+    let out = orgdir_testkit::run(&mut cmd, Duration::from_secs(60))?;
+    ensure!(out.success(), "curl failed:\n{out}");
+    let (head, body) = out
+        .stdout
+        .split_once("\r\n\r\n")
+        .unwrap_or((out.stdout.as_str(), ""));
+    Ok((head.to_string(), body.to_string()))
+}
+
+#[test]
+fn https_serves_the_account_center_with_secure_cookies_and_hsts() -> Result<()> {
+    let server = own_server(Options::new().env("ORGDIR_HTTP_TLS_LISTEN", "127.0.0.1:0"))?;
+    // A client that connects and never speaks must not hold up the others.
+    let _silent = TcpStream::connect(server.ready().https.context("no https")?)?;
+    let (head, body) = curl_https(&server, &["{base}/healthz"])?;
+    ensure!(head.starts_with("HTTP/1.1 200"), "{head}");
+    ensure!(body.contains("\"status\":\"ok\""), "{body}");
+    ensure!(
+        head.to_ascii_lowercase()
+            .contains("strict-transport-security: max-age="),
+        "no HSTS: {head}"
+    );
+    // The panel's sign-in form and the API's sign-in set Secure cookies over HTTPS...
+    let (head, _) = curl_https(&server, &["{base}/panel/signin"])?;
+    let login_cookie = head
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: orgdir_login=")
+        })
+        .context("no login cookie")?;
+    ensure!(login_cookie.contains("; Secure"), "{login_cookie}");
+    let (head, _) = curl_https(
+        &server,
+        &[
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            r#"{"enterprise":100001,"password":"Admin-Passw0rd-1"}"#,
+            "{base}/api/v1/session",
+        ],
+    )?;
+    ensure!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let session = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .context("no session cookie")?;
+    ensure!(
+        session.contains("; Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
+    // ...and the plain listener does not mark them (a browser would drop them over HTTP).
+    let (status, head, _) = http_post_json(
+        server.http_addr(),
+        "/api/v1/session",
+        r#"{"enterprise":100001,"password":"Admin-Passw0rd-1"}"#,
+    )?;
+    ensure!(status == 200, "{head}");
+    ensure!(!head.contains("; Secure"), "{head}");
+    // A client that does not trust the CA is refused by its own TLS check.
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-sS", "--max-time", "30", "--cacert", "/dev/null"])
+        .arg(format!(
+            "https://localhost:{}/healthz",
+            server.ready().https.context("no https")?.port()
+        ));
+    let out = orgdir_testkit::run(&mut cmd, Duration::from_secs(60))?;
+    ensure!(!out.success(), "curl trusted an unknown CA:\n{out}");
+    Ok(())
+}

@@ -532,11 +532,7 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
 
 /// The text of a refusal for the page.
 fn detail(s: &Session, e: ApiError) -> String {
-    if e.status == StatusCode::NOT_FOUND {
-        s.tr().not_found.to_string()
-    } else {
-        e.detail
-    }
+    s.refusal(e)
 }
 
 // --- search (ORG-7) -------------------------------------------------------------------
@@ -874,7 +870,7 @@ async fn run(
 }
 
 /// The member a POST is about, if the caller can see it.
-fn target<'a>(s: &'a Session, id: u64) -> Result<&'a Member, Box<Response>> {
+fn target(s: &Session, id: u64) -> Result<&Member, Box<Response>> {
     s.snap
         .state
         .members

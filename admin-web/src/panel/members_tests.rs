@@ -445,3 +445,39 @@ async fn add_member_takes_mobile_title_and_up_to_three_scope_orgs() {
     assert_eq!(m["role"], info);
     assert_eq!(m["scope"], serde_json::json!(&orgs[..3]));
 }
+
+#[tokio::test]
+async fn refusals_read_in_the_pages_language() {
+    let app = app().await;
+    let (admin, csrf) = sign_in(&app, "", "Admin-Passw0rd-1").await;
+    let eng = org_id(&app, &admin, "Engineering").await;
+    let zh = admin.replace("lang=en", "lang=zh");
+    let r = post(
+        &app,
+        &zh,
+        &format!("/panel/orgs/{eng}/delete"),
+        &format!("csrf_token={csrf}&confirm=yes"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("无法执行，与当前状态冲突"), "{}", r.body);
+    let id = id_of(&app, &admin, "10006").await;
+    let r = post(
+        &app,
+        &zh,
+        &format!("/panel/members/{id}/edit"),
+        &format!("csrf_token={csrf}&name=X&mobile=abc&org={eng}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("「手机」的值无效"), "{}", r.body);
+    // The same refusal in English on an English page.
+    let r = post(
+        &app,
+        &admin,
+        &format!("/panel/members/{id}/edit"),
+        &format!("csrf_token={csrf}&name=X&mobile=abc&org={eng}"),
+    )
+    .await;
+    assert!(r.body.contains("invalid mobile"), "{}", r.body);
+}

@@ -366,13 +366,9 @@ fn org_forms(s: &Session, org: OrgId, b: &mut String) {
 
 /// Shows a failed change on the org page (rule violations, permission refusals…).
 fn failure(s: &Session, org: Option<OrgId>, e: ApiError) -> Response {
-    let text = if e.status == StatusCode::NOT_FOUND {
-        s.tr().not_found.to_string()
-    } else {
-        e.detail
-    };
-    let note = message(false, &format!("{} {text}", s.tr().failed));
-    orgs_page(s, org, e.status, Some(note))
+    let status = e.status;
+    let note = message(false, &format!("{} {}", s.tr().failed, s.refusal(e)));
+    orgs_page(s, org, status, Some(note))
 }
 
 fn saved(org: OrgId) -> Response {

@@ -66,6 +66,7 @@ fn login_token() -> String {
 }
 
 fn sign_in_page(
+    state: &AppState,
     lang: Lang,
     status: StatusCode,
     error: Option<&str>,
@@ -97,7 +98,8 @@ fn sign_in_page(
     );
     let mut resp = page(status, lang, t.sign_in, None, "/panel/signin", &b);
     let cookie = format!(
-        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/panel/signin; Max-Age=3600"
+        "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/panel/signin; Max-Age=3600{}",
+        secure(state)
     );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -119,8 +121,20 @@ fn login_token_matches(headers: &HeaderMap, posted: &str) -> bool {
     !cookie.is_empty() && auth::csrf_matches(posted, &cookie)
 }
 
-async fn sign_in_form(headers: HeaderMap) -> Response {
-    sign_in_page(Lang::of_request(&headers), StatusCode::OK, None, "", "")
+/// `; Secure` when the panel is served over HTTPS.
+fn secure(state: &AppState) -> &'static str {
+    if state.secure_cookies { "; Secure" } else { "" }
+}
+
+async fn sign_in_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    sign_in_page(
+        &state,
+        Lang::of_request(&headers),
+        StatusCode::OK,
+        None,
+        "",
+        "",
+    )
 }
 
 #[derive(Deserialize)]
@@ -152,6 +166,7 @@ async fn sign_in(
     if !login_token_matches(&headers, &form.login_token) {
         // Checked before the password, so a cross-site post costs no hash and learns nothing.
         return sign_in_page(
+            &state,
             lang,
             StatusCode::FORBIDDEN,
             Some(t.login_expired),
@@ -182,6 +197,7 @@ async fn sign_in(
                 t.bad_credentials
             };
             sign_in_page(
+                &state,
                 lang,
                 e.status,
                 Some(text),
@@ -199,8 +215,9 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     auth::end_cookie_session(&state, &headers);
     let mut resp = to_sign_in();
     let expired = format!(
-        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
-        auth::COOKIE
+        "{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        auth::COOKIE,
+        secure(&state)
     );
     if let Ok(v) = HeaderValue::from_str(&expired) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

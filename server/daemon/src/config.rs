@@ -59,6 +59,7 @@ pub struct Ldap {
 #[serde(deny_unknown_fields, default)]
 pub struct Http {
     pub listen: String,
+    pub tls_listen: String,
 }
 
 /// `[security]`
@@ -136,6 +137,7 @@ impl Default for Http {
     fn default() -> Http {
         Http {
             listen: "127.0.0.1:8080".into(),
+            tls_listen: String::new(),
         }
     }
 }
@@ -240,6 +242,7 @@ impl Config {
             ("ldap.listen", &self.ldap.listen),
             ("ldap.ldaps_listen", &self.ldap.ldaps_listen),
             ("http.listen", &self.http.listen),
+            ("http.tls_listen", &self.http.tls_listen),
         ] {
             if !addr.is_empty() && addr.parse::<std::net::SocketAddr>().is_err() {
                 bail!(

@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod https;
 mod serve;
 
 use std::path::PathBuf;

@@ -132,7 +132,9 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
     let ldap_l = bind(&config.ldap.listen, "LDAP").await?;
     let ldaps_l = bind(&config.ldap.ldaps_listen, "LDAPS").await?;
     let http_l = bind(&config.http.listen, "HTTP").await?;
+    let https_l = bind(&config.http.tls_listen, "HTTPS").await?;
     let addrs = (local(&ldap_l), local(&ldaps_l), local(&http_l));
+    let https_addr = local(&https_l);
 
     let starttls = config.ldap.starttls.then(|| acceptor.clone());
     let handler = Arc::new(Handler::new(
@@ -160,8 +162,10 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
             rx.clone(),
         )));
     }
+    // One session table for both listeners; cookies set over HTTPS are Secure.
+    let web = orgdir_web::AppState::new(dir.clone(), false);
     if let Some(l) = http_l {
-        let app = orgdir_web::router(orgdir_web::AppState::new(dir.clone(), false))
+        let app = orgdir_web::router(web.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let mut rx_http = rx.clone();
         tasks.push(tokio::spawn(async move {
@@ -173,17 +177,47 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
             }
         }));
     }
+    if let Some(l) = https_l {
+        use axum::serve::ListenerExt as _;
+        let secure = orgdir_web::AppState {
+            secure_cookies: true,
+            ..web.clone()
+        };
+        let app = orgdir_web::router(secure)
+            .layer(axum::middleware::map_response(hsts))
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let listener = crate::https::TlsListener::start(
+            l,
+            acceptor.clone(),
+            config.ldap_config().tls_handshake_timeout,
+            rx.clone(),
+        )?
+        .tap_io(|_| {});
+        let mut rx_https = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = rx_https.changed().await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "HTTPS server failed");
+            }
+        }));
+    }
 
     tracing::info!(
         ldap = addrs.0.as_deref().unwrap_or("-"),
         ldaps = addrs.1.as_deref().unwrap_or("-"),
         http = addrs.2.as_deref().unwrap_or("-"),
+        https = https_addr.as_deref().unwrap_or("-"),
         enterprises = dir.catalog().enterprises.len(),
         startup_ms = started.elapsed().as_millis() as u64,
         "orgdir is serving"
     );
     if let Some(path) = &ready_file {
-        write_ready_file(path, &addrs, ca_path.as_deref())?;
+        write_ready_file(path, &addrs, https_addr.as_deref(), ca_path.as_deref())?;
     }
 
     wait_for_shutdown().await;
@@ -195,9 +229,19 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
     Ok(())
 }
 
+/// Tells browsers to keep using HTTPS for this host (responses over HTTPS only).
+async fn hsts(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().insert(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static("max-age=31536000"),
+    );
+    resp
+}
+
 fn write_ready_file(
     path: &Path,
     addrs: &(Option<String>, Option<String>, Option<String>),
+    https: Option<&str>,
     ca: Option<&Path>,
 ) -> anyhow::Result<()> {
     let ca = ca
@@ -207,6 +251,7 @@ fn write_ready_file(
         "ldap": addrs.0,
         "ldaps": addrs.1,
         "http": addrs.2,
+        "https": https,
         "ca_cert": ca,
     });
     let tmp = path.with_extension("tmp");

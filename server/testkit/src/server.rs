@@ -104,6 +104,9 @@ pub struct Ready {
     pub ldaps: SocketAddr,
     /// HTTP listener (admin panel and API).
     pub http: SocketAddr,
+    /// HTTPS listener, when `http.tls_listen` is set.
+    #[serde(default)]
+    pub https: Option<SocketAddr>,
     /// Absolute path of the PEM file of the CA that signed the server's certificate.
     pub ca_cert: PathBuf,
 }
@@ -196,6 +199,7 @@ impl Server {
                 ldap: SocketAddr::from(([127, 0, 0, 1], 0)),
                 ldaps: SocketAddr::from(([127, 0, 0, 1], 0)),
                 http: SocketAddr::from(([127, 0, 0, 1], 0)),
+                https: None,
                 ca_cert: PathBuf::new(),
             },
             data_dir,
@@ -397,6 +401,12 @@ mod tests {
         assert_eq!(ready.ldaps.port(), 41235);
         assert_eq!(ready.http.port(), 41236);
         assert_eq!(ready.ca_cert, Path::new("/abs/path/to/data/tls/ca.pem"));
+        assert_eq!(ready.https, None);
+        let with_https = Ready::parse(
+            r#"{"ldap": "127.0.0.1:1", "ldaps": "127.0.0.1:2", "http": "127.0.0.1:3",
+                "https": "127.0.0.1:4", "ca_cert": "/ca.pem"}"#,
+        )?;
+        assert_eq!(with_https.https.map(|a| a.port()), Some(4));
         Ok(())
     }
 
