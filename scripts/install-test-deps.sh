@@ -92,6 +92,9 @@ E2E_WEB="admin-web/e2e"
 if [ ! -x /usr/bin/chromium ]; then
     apt_install chromium
 fi
+# A CJK font, so screenshots of zh-CN pages show characters rather than boxes (a small one:
+# the tests read text from the DOM, the screenshots are for people).
+apt_install fonts-wqy-microhei
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     apt_install nodejs npm
 fi

@@ -38,7 +38,7 @@ pub fn url_enc(s: &str) -> String {
 }
 
 /// The stylesheet (served at `/panel/panel.css`).
-pub const CSS: &str = "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC',sans-serif;margin:0;color:#222}\
+pub const CSS: &str = "body{font-family:system-ui,'PingFang SC','Noto Sans CJK SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif;margin:0;color:#222}\
 header{background:#1f4e79;color:#fff;padding:.6em 1em;display:flex;gap:1em;align-items:center}\
 header a{color:#fff}header nav{display:flex;gap:1em}header nav a[aria-current]{font-weight:bold;text-decoration:none}header .grow{flex:1}header form{margin:0}\
 main{padding:1em;max-width:70em}\
