@@ -8,58 +8,11 @@
 // non-zero on any failure. Uses the system chromium (Debian package); never downloads a
 // browser.
 
-import { chromium } from 'playwright-core';
+import { args, check, expectSaved, run, submit } from './lib.mjs';
 
-const [base, screenshot] = process.argv.slice(2);
-if (!base || !screenshot) {
-  console.error('usage: node panel.spec.mjs <base-url> <screenshot.png>');
-  process.exit(2);
-}
+const [base, screenshot] = args('panel.spec.mjs');
 
-const STEP_TIMEOUT = 60_000;
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
-
-async function submit(page, form) {
-  await Promise.all([
-    page.waitForNavigation({ timeout: STEP_TIMEOUT }),
-    form.locator('button[type=submit]').click(),
-  ]);
-}
-
-async function expectSaved(page, what) {
-  const ok = await page.locator('p.msg.ok').count();
-  if (ok !== 1) {
-    const err = await page.locator('p.msg.err').allTextContents();
-    throw new Error(`${what}: not saved (status page errors: ${JSON.stringify(err)})`);
-  }
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.ORGDIR_CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-  timeout: STEP_TIMEOUT,
-});
-
-let page;
-let code = 0;
-try {
-  const context = await browser.newContext({ locale: 'en-US' });
-  context.setDefaultTimeout(STEP_TIMEOUT);
-  context.setDefaultNavigationTimeout(STEP_TIMEOUT);
-  page = await context.newPage();
-
+await run(screenshot, async (page) => {
   // `/` leads to the sign-in page.
   await page.goto(`${base}/`);
   check(new URL(page.url()).pathname === '/panel/signin', `redirected to sign-in, at ${page.url()}`);
@@ -114,21 +67,5 @@ try {
   check((await row().locator('.badge.disabled').count()) === 1, 'disabled badge');
   check((await row().locator('.badge.hidden').count()) === 1, 'still hidden');
 
-  await page.screenshot({ path: screenshot, fullPage: true });
-  console.log(JSON.stringify({ account }));
-} catch (e) {
-  code = 1;
-  console.error(`panel.spec.mjs: ${e && e.stack ? e.stack : e}`);
-  if (page) {
-    try {
-      console.error(`at ${page.url()}`);
-      console.error((await page.content()).slice(0, 4000));
-      await page.screenshot({ path: screenshot, fullPage: true });
-    } catch (_) {
-      // the failure above is what matters
-    }
-  }
-} finally {
-  await browser.close();
-}
-process.exit(code);
+  return { account };
+});

@@ -181,6 +181,26 @@ impl Session {
         format!("panel {}", self.principal.dn)
     }
 
+    /// Runs one command as the caller through the directory's write path.
+    async fn exec(
+        &self,
+        dir: &orgdir_directory::service::Directory,
+        cmd: orgdir_domain::command::Command,
+    ) -> Result<orgdir_domain::command::Outcome, crate::error::ApiError> {
+        let (enterprise, actor) = (self.principal.enterprise, self.principal.actor());
+        Ok(dir.execute(enterprise, actor, &self.source(), cmd).await?)
+    }
+
+    /// Runs commands as the caller, in one transaction (all or none).
+    async fn exec_all(
+        &self,
+        dir: &orgdir_directory::service::Directory,
+        cmds: Vec<orgdir_domain::command::Command>,
+    ) -> Result<Vec<orgdir_domain::command::Outcome>, crate::error::ApiError> {
+        let (enterprise, actor) = (self.principal.enterprise, self.principal.actor());
+        Ok(dir.execute_batch(enterprise, actor, &self.source(), cmds).await?)
+    }
+
     /// Whether the caller's role holds `p` at all (the enterprise administrator holds every
     /// permission; service accounts do not use the panel).
     fn holds(&self, p: Permission) -> bool {

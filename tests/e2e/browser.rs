@@ -1,17 +1,17 @@
 //! The admin panel in a real browser (headless Debian chromium driven by `playwright-core`
-//! from `admin-web/e2e/panel.spec.mjs`), then the result checked over LDAP with the OpenLDAP
+//! from the scripts in `admin-web/e2e/`), then the result checked over LDAP with the OpenLDAP
 //! clients: what the panel changes is what LDAP clients see.
 //!
 //! chromium (`/usr/bin/chromium`, or `$ORGDIR_CHROMIUM`), node and `playwright-core` (in
 //! `admin-web/e2e/node_modules`) are installed by `scripts/install-test-deps.sh`; when they
-//! are missing the test fails and says so. The screenshot is taken in a temporary directory,
+//! are missing the test fails and says so. Screenshots are taken in a temporary directory,
 //! kept when the test fails, and copied to `$ORGDIR_BROWSER_ARTIFACTS` when that is set.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail, ensure};
-use orgdir_testkit::Options;
+use orgdir_testkit::{Options, Server};
 
 use crate::support::{
     BASE, READER_DN, READER_PW, TOOL_TIMEOUT, ZHANG_DN, own_server, password, search_as, tool,
@@ -54,19 +54,20 @@ fn is_png(path: &Path) -> bool {
     std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG\r\n\x1a\n"))
 }
 
-#[test]
-fn panel_adds_hides_and_disables_a_member_seen_over_ldap() -> Result<()> {
+/// Runs the browser script `admin-web/e2e/<name>.spec.mjs` against `server` and returns the
+/// JSON line it prints on success. Its screenshot `<name>.png` must exist; it is copied to
+/// `$ORGDIR_BROWSER_ARTIFACTS` when that is set.
+fn run_spec(name: &str, server: &Server) -> Result<serde_json::Value> {
     let (chromium, e2e) = browser_tools()?;
-    let server = own_server(Options::new())?;
     let base_url = format!("http://{}", server.http_addr());
     let tmp = tempfile::Builder::new()
         .prefix("orgdir-browser-")
         .tempdir()?;
-    let shot = tmp.path().join("panel.png");
+    let shot = tmp.path().join(format!("{name}.png"));
 
     let mut cmd = Command::new("node");
     cmd.current_dir(&e2e)
-        .arg("panel.spec.mjs")
+        .arg(format!("{name}.spec.mjs"))
         .arg(&base_url)
         .arg(&shot)
         .env("ORGDIR_CHROMIUM", &chromium)
@@ -76,7 +77,7 @@ fn panel_adds_hides_and_disables_a_member_seen_over_ldap() -> Result<()> {
     if !out.success() {
         let kept = tmp.keep();
         bail!(
-            "the browser test failed (screenshot, if any, in {}):\n{out}\n--- server log ---\n{}",
+            "the browser test {name} failed (screenshot, if any, in {}):\n{out}\n--- server log ---\n{}",
             kept.display(),
             server.logs()
         );
@@ -85,14 +86,22 @@ fn panel_adds_hides_and_disables_a_member_seen_over_ldap() -> Result<()> {
     // CI can keep the screenshot as an artifact.
     if let Some(dir) = std::env::var_os("ORGDIR_BROWSER_ARTIFACTS") {
         std::fs::create_dir_all(&dir)?;
-        std::fs::copy(&shot, Path::new(&dir).join("panel.png"))?;
+        std::fs::copy(&shot, Path::new(&dir).join(format!("{name}.png")))?;
     }
-    let account = out
-        .stdout
+    out.stdout
         .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .find_map(|v| v.get("account").and_then(|a| a.as_str()).map(str::to_owned))
-        .with_context(|| format!("no account reported\n{out}"))?;
+        .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .with_context(|| format!("{name}: no result reported\n{out}"))
+}
+
+#[test]
+fn panel_adds_hides_and_disables_a_member_seen_over_ldap() -> Result<()> {
+    let server = own_server(Options::new())?;
+    let report = run_spec("panel", &server)?;
+    let account = report
+        .get("account")
+        .and_then(|a| a.as_str())
+        .with_context(|| format!("no account reported: {report}"))?;
     let legal = format!("ou=Legal,{BASE}");
     let dn = format!("uid={account},{legal}");
 
@@ -158,5 +167,110 @@ fn panel_adds_hides_and_disables_a_member_seen_over_ldap() -> Result<()> {
         bind.code() == Some(49),
         "bind as the disabled member: expected invalidCredentials (49)\n{bind}"
     );
+    Ok(())
+}
+
+/// ROLE-2, ROLE-4, LOGIN-2: a custom role created and given in the browser, seen in the
+/// audit log, opening member management to its holder; LDAP clients see the new role.
+#[test]
+fn panel_creates_a_role_and_gives_it_to_a_member() -> Result<()> {
+    let server = own_server(Options::new())?;
+    let report = run_spec("roles", &server)?;
+    let role = report
+        .get("role")
+        .and_then(|r| r.as_u64())
+        .with_context(|| format!("no role reported: {report}"))?;
+    let entries = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", BASE, "(uid=10005)", "memberOf"],
+    )?;
+    let [member] = entries.as_slice() else {
+        bail!("reader: expected 10005 once, got {entries:?}");
+    };
+    let want = format!("cn=role-{role},cn=roles,{BASE}");
+    ensure!(
+        member
+            .values("memberOf")
+            .iter()
+            .any(|v| v.eq_ignore_ascii_case(&want)),
+        "10005 is not in {want}: {member:?}"
+    );
+    Ok(())
+}
+
+/// ORG-1, ORG-7, ORG-8 in the browser: an edit on the member page, an org renamed, two members
+/// found, moved and given new passwords in one go; LDAP clients see all of it.
+#[test]
+fn panel_edits_renames_moves_and_resets_seen_over_ldap() -> Result<()> {
+    let server = own_server(Options::new())?;
+    let report = run_spec("members", &server)?;
+    let moved: Vec<String> = report
+        .get("moved")
+        .and_then(|m| m.as_array())
+        .with_context(|| format!("no moved members reported: {report}"))?
+        .iter()
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    ensure!(moved.len() == 2, "{report}");
+
+    let title = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", BASE, "(uid=10008)", "title", "mobile"],
+    )?;
+    let [zhao] = title.as_slice() else {
+        bail!("expected 10008 once: {title:?}");
+    };
+    ensure!(zhao.values("title") == ["Team Lead"], "{zhao:?}");
+    ensure!(zhao.values("mobile") == ["+86 138 0000 0008"], "{zhao:?}");
+
+    // The renamed org is the new RDN; nothing is left under the old one.
+    let north = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", BASE, "(ou=North China)", "ou"],
+    )?;
+    ensure!(north.len() == 1, "ou=North China: {north:?}");
+    let old = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", BASE, "(ou=North)", "ou"],
+    )?;
+    ensure!(old.is_empty(), "ou=North still there: {old:?}");
+
+    // The moved members live under ou=Support and bind with their new password.
+    let support = format!("ou=Support,{BASE}");
+    for account in &moved {
+        let dn = format!("uid={account},{support}");
+        let found = search_as(
+            &server,
+            READER_DN,
+            READER_PW,
+            &[
+                "-b",
+                &support,
+                "-s",
+                "one",
+                &format!("(uid={account})"),
+                "uid",
+            ],
+        )?;
+        ensure!(found.len() == 1, "{account} not under {support}: {found:?}");
+        let url = server.ldap_url();
+        let who = tool(
+            &server,
+            "ldapwhoami",
+            &["-x", "-H", &url, "-D", &dn, "-w", "Fresh-Passw0rd-9"],
+        )?;
+        ensure!(
+            who.success(),
+            "{account} cannot bind with the reset password:\n{who}"
+        );
+    }
     Ok(())
 }

@@ -512,19 +512,9 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         }
         _ => return fail(StatusCode::BAD_REQUEST, x.batch_none),
     };
-    match state
-        .dir
-        .execute_batch(
-            s.principal.enterprise,
-            s.principal.actor(),
-            &s.source(),
-            cmds,
-        )
-        .await
-    {
+    match s.exec_all(&state.dir, cmds).await {
         Ok(_) => back_with(&back, marker),
         Err(e) => {
-            let e: ApiError = e.into();
             fail(e.status, &detail(&s, e))
         }
     }
@@ -849,19 +839,9 @@ async fn run(
         let x = text(s.lang);
         return render_member(s, id, StatusCode::OK, Some(message(true, x.no_change)));
     }
-    match state
-        .dir
-        .execute_batch(
-            s.principal.enterprise,
-            s.principal.actor(),
-            &s.source(),
-            cmds,
-        )
-        .await
-    {
+    match s.exec_all(&state.dir, cmds).await {
         Ok(_) => Redirect::to(ok).into_response(),
         Err(e) => {
-            let e: ApiError = e.into();
             let status = e.status;
             let text = format!("{} {}", s.tr().failed, detail(s, e));
             render_member(s, id, status, Some(message(false, &text)))

@@ -377,18 +377,9 @@ fn saved(org: OrgId) -> Response {
 
 /// Runs one command as the caller; success shows `then`, a refusal the page of `org`.
 async fn run(state: &AppState, s: &Session, org: OrgId, cmd: Command, then: OrgId) -> Response {
-    match state
-        .dir
-        .execute(
-            s.principal.enterprise,
-            s.principal.actor(),
-            &s.source(),
-            cmd,
-        )
-        .await
-    {
+    match s.exec(&state.dir, cmd).await {
         Ok(_) => saved(then),
-        Err(e) => failure(s, Some(org), e.into()),
+        Err(e) => failure(s, Some(org), e),
     }
 }
 
@@ -407,12 +398,9 @@ async fn create_org(State(state): State<AppState>, headers: HeaderMap, body: Byt
     if !s.sees_org(parent) {
         return failure(&s, None, ApiError::not_found("parent org"));
     }
-    let out = state
-        .dir
-        .execute(
-            s.principal.enterprise,
-            s.principal.actor(),
-            &s.source(),
+    let out = s
+        .exec(
+            &state.dir,
             Command::CreateOrg {
                 parent,
                 name: f.name.trim().to_string(),
@@ -421,7 +409,7 @@ async fn create_org(State(state): State<AppState>, headers: HeaderMap, body: Byt
         .await;
     match out {
         Ok(o) => saved(o.created.map(OrgId).unwrap_or(parent)),
-        Err(e) => failure(&s, Some(parent), e.into()),
+        Err(e) => failure(&s, Some(parent), e),
     }
 }
 
@@ -501,22 +489,13 @@ async fn delete_org(
         let note = message(false, text(s.lang).must_confirm);
         return orgs_page(&s, Some(org), StatusCode::BAD_REQUEST, Some(note));
     }
-    match state
-        .dir
-        .execute(
-            s.principal.enterprise,
-            s.principal.actor(),
-            &s.source(),
-            Command::DeleteOrg { org },
-        )
-        .await
-    {
+    match s.exec(&state.dir, Command::DeleteOrg { org }).await {
         Ok(_) => Redirect::to(&format!(
             "/panel/orgs?org={}&saved=org-deleted",
             parent.map(|p| p.0).unwrap_or_default()
         ))
         .into_response(),
-        Err(e) => failure(&s, Some(org), e.into()),
+        Err(e) => failure(&s, Some(org), e),
     }
 }
 
@@ -571,12 +550,9 @@ async fn create_member(State(state): State<AppState>, headers: HeaderMap, body: 
             Err(e) => return failure(&s, Some(org), e.into()),
         }
     };
-    let out = state
-        .dir
-        .execute(
-            s.principal.enterprise,
-            s.principal.actor(),
-            &s.source(),
+    let out = s
+        .exec(
+            &state.dir,
             Command::AddMember(Box::new(NewMember {
                 account: non_empty(&f.account),
                 org: Some(org),
@@ -594,6 +570,6 @@ async fn create_member(State(state): State<AppState>, headers: HeaderMap, body: 
         .await;
     match out {
         Ok(_) => saved(org),
-        Err(e) => failure(&s, Some(org), e.into()),
+        Err(e) => failure(&s, Some(org), e),
     }
 }
