@@ -20,6 +20,7 @@ use orgdir_domain::command::{Command, MemberPatch};
 use orgdir_domain::model::{BuiltinRole, Member, MemberId, OrgId, RoleId};
 use orgdir_domain::role::Permission;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::html::{esc, message, url_enc};
 use super::i18n::Lang;
@@ -483,7 +484,7 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             }
             let hash = match state.dir.hash_new_password(get("password")).await {
                 Ok(h) => h,
-                Err(e) => return fail(StatusCode::UNPROCESSABLE_ENTITY, &detail(&s, e.into())),
+                Err(e) => return fail(StatusCode::UNPROCESSABLE_ENTITY, &s.refusal(e.into())),
             };
             let cmds = members
                 .iter()
@@ -514,15 +515,8 @@ async fn batch(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     };
     match s.exec_all(&state.dir, cmds).await {
         Ok(_) => back_with(&back, marker),
-        Err(e) => {
-            fail(e.status, &detail(&s, e))
-        }
+        Err(e) => fail(e.status, &s.refusal(e)),
     }
-}
-
-/// The text of a refusal for the page.
-fn detail(s: &Session, e: ApiError) -> String {
-    s.refusal(e)
 }
 
 // --- search (ORG-7) -------------------------------------------------------------------
@@ -841,22 +835,56 @@ async fn run(
     }
     match s.exec_all(&state.dir, cmds).await {
         Ok(_) => Redirect::to(ok).into_response(),
-        Err(e) => {
-            let status = e.status;
-            let text = format!("{} {}", s.tr().failed, detail(s, e));
-            render_member(s, id, status, Some(message(false, &text)))
-        }
+        Err(e) => refused(s, id, e),
     }
 }
 
-/// The member a POST is about, if the caller can see it.
-fn target(s: &Session, id: u64) -> Result<&Member, Box<Response>> {
-    s.snap
-        .state
-        .members
-        .get(&MemberId(id))
-        .filter(|m| s.sees_member(m.id))
-        .ok_or_else(|| Box::new(render_member(s, MemberId(id), StatusCode::NOT_FOUND, None)))
+/// The member page with a refusal on top.
+fn refused(s: &Session, id: MemberId, e: ApiError) -> Response {
+    let status = e.status;
+    let text = format!("{} {}", s.tr().failed, s.refusal(e));
+    render_member(s, id, status, Some(message(false, &text)))
+}
+
+/// The session, the form and the member of a POST to `/panel/members/{id}/…`: CSRF first
+/// (`posted`), then the member must be one the caller can see (else the 404 page), then,
+/// for destructive forms, the confirmation box.
+fn member_post<T: DeserializeOwned>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    id: u64,
+    confirm: Option<fn(&T) -> &str>,
+) -> Result<(Session, T, MemberId), Box<Response>> {
+    let (s, f) = posted::<T>(state, headers, body)?;
+    let id = MemberId(id);
+    if !s.snap.state.members.contains_key(&id) || !s.sees_member(id) {
+        return Err(Box::new(render_member(&s, id, StatusCode::NOT_FOUND, None)));
+    }
+    if confirm.is_some_and(|c| c(&f) != "yes") {
+        let note = message(false, text(s.lang).must_confirm);
+        return Err(Box::new(render_member(
+            &s,
+            id,
+            StatusCode::BAD_REQUEST,
+            Some(note),
+        )));
+    }
+    Ok((s, f, id))
+}
+
+/// The argon2id hash of a new password, or the member page saying why it was refused.
+async fn new_hash(
+    state: &AppState,
+    s: &Session,
+    id: MemberId,
+    password: &str,
+) -> Result<String, Box<Response>> {
+    state
+        .dir
+        .hash_new_password(password)
+        .await
+        .map_err(|e| Box::new(refused(s, id, e.into())))
 }
 
 #[derive(Deserialize)]
@@ -892,25 +920,20 @@ async fn edit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (s, f) = match posted::<EditForm>(&state, &headers, &body) {
+    let (s, f, id) = match member_post::<EditForm>(&state, &headers, &body, id, None) {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let m = match target(&s, id) {
-        Ok(m) => m,
-        Err(r) => return *r,
+    let Some(m) = s.snap.state.members.get(&id) else {
+        return render_member(&s, id, StatusCode::NOT_FOUND, None);
     };
+    let not_found = || refused(&s, id, ApiError::not_found("org"));
     let mut scope = Vec::new();
     for v in [&f.scope0, &f.scope1, &f.scope2] {
         if let Ok(o) = v.trim().parse::<u64>() {
             let o = OrgId(o);
             if !s.sees_org(o) {
-                return render_member(
-                    &s,
-                    m.id,
-                    StatusCode::NOT_FOUND,
-                    Some(message(false, s.tr().not_found)),
-                );
+                return not_found();
             }
             if !scope.contains(&o) {
                 scope.push(o);
@@ -930,26 +953,21 @@ async fn edit(
     let mut cmds = Vec::new();
     if patch != MemberPatch::default() {
         cmds.push(Command::UpdateMember {
-            member: m.id,
+            member: id,
             patch: Box::new(patch),
         });
     }
     if let Some(org) = f.org.map(OrgId).filter(|o| *o != m.org) {
         if !s.sees_org(org) {
-            return render_member(
-                &s,
-                m.id,
-                StatusCode::NOT_FOUND,
-                Some(message(false, s.tr().not_found)),
-            );
+            return not_found();
         }
-        cmds.push(Command::MoveMember { member: m.id, org });
+        cmds.push(Command::MoveMember { member: id, org });
     }
     if let Some(role) = f.role.map(RoleId).filter(|r| *r != m.role) {
-        cmds.push(Command::SetMemberRole { member: m.id, role });
+        cmds.push(Command::SetMemberRole { member: id, role });
     }
-    let ok = format!("/panel/members/{id}?saved=1");
-    run(&state, &s, m.id, cmds, &ok).await
+    let ok = format!("/panel/members/{}?saved=1", id.0);
+    run(&state, &s, id, cmds, &ok).await
 }
 
 #[derive(Deserialize)]
@@ -963,36 +981,21 @@ async fn set_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (s, f) = match posted::<PasswordForm>(&state, &headers, &body) {
+    let (s, f, id) = match member_post::<PasswordForm>(&state, &headers, &body, id, None) {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let m = match target(&s, id) {
-        Ok(m) => m,
+    let hash = match new_hash(&state, &s, id, &f.password).await {
+        Ok(h) => h,
         Err(r) => return *r,
     };
-    let hash = match state.dir.hash_new_password(&f.password).await {
-        Ok(h) => h,
-        Err(e) => {
-            let e: ApiError = e.into();
-            let status = e.status;
-            let text = format!("{} {}", s.tr().failed, detail(&s, e));
-            return render_member(&s, m.id, status, Some(message(false, &text)));
-        }
-    };
     let cmd = Command::SetMemberPassword {
-        member: m.id,
+        member: id,
         hash,
         must_change: true,
     };
-    run(
-        &state,
-        &s,
-        m.id,
-        vec![cmd],
-        &format!("/panel/members/{id}?saved=1"),
-    )
-    .await
+    let ok = format!("/panel/members/{}?saved=1", id.0);
+    run(&state, &s, id, vec![cmd], &ok).await
 }
 
 #[derive(Deserialize)]
@@ -1016,38 +1019,21 @@ async fn reassign(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (s, f) = match posted::<ReassignForm>(&state, &headers, &body) {
+    let confirm: fn(&ReassignForm) -> &str = |f| &f.confirm;
+    let (s, f, id) = match member_post(&state, &headers, &body, id, Some(confirm)) {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let m = match target(&s, id) {
-        Ok(m) => m,
-        Err(r) => return *r,
-    };
-    if f.confirm != "yes" {
-        let x = text(s.lang);
-        return render_member(
-            &s,
-            m.id,
-            StatusCode::BAD_REQUEST,
-            Some(message(false, x.must_confirm)),
-        );
-    }
     let password = if f.password.is_empty() {
         None
     } else {
-        match state.dir.hash_new_password(&f.password).await {
+        match new_hash(&state, &s, id, &f.password).await {
             Ok(h) => Some(h),
-            Err(e) => {
-                let e: ApiError = e.into();
-                let status = e.status;
-                let text = format!("{} {}", s.tr().failed, detail(&s, e));
-                return render_member(&s, m.id, status, Some(message(false, &text)));
-            }
+            Err(r) => return *r,
         }
     };
     let cmd = Command::ReassignMember {
-        member: m.id,
+        member: id,
         name: f.name.trim().to_string(),
         surname: None,
         mobile: non_empty(&f.mobile),
@@ -1055,14 +1041,8 @@ async fn reassign(
         title: non_empty(&f.title),
         password,
     };
-    run(
-        &state,
-        &s,
-        m.id,
-        vec![cmd],
-        &format!("/panel/members/{id}?saved=1"),
-    )
-    .await
+    let ok = format!("/panel/members/{}?saved=1", id.0);
+    run(&state, &s, id, vec![cmd], &ok).await
 }
 
 #[derive(Deserialize)]
@@ -1077,29 +1057,18 @@ async fn delete(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (s, f) = match posted::<DeleteForm>(&state, &headers, &body) {
+    let confirm: fn(&DeleteForm) -> &str = |f| &f.confirm;
+    let (s, _, id) = match member_post(&state, &headers, &body, id, Some(confirm)) {
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let m = match target(&s, id) {
-        Ok(m) => m,
-        Err(r) => return *r,
-    };
-    if f.confirm != "yes" {
-        let x = text(s.lang);
-        return render_member(
-            &s,
-            m.id,
-            StatusCode::BAD_REQUEST,
-            Some(message(false, x.must_confirm)),
-        );
-    }
-    let ok = format!("/panel/orgs?org={}&saved=deleted", m.org.0);
+    let org = s.snap.state.members.get(&id).map(|m| m.org.0);
+    let ok = format!("/panel/orgs?org={}&saved=deleted", org.unwrap_or_default());
     run(
         &state,
         &s,
-        m.id,
-        vec![Command::DeleteMember { member: m.id }],
+        id,
+        vec![Command::DeleteMember { member: id }],
         &ok,
     )
     .await
@@ -1120,42 +1089,32 @@ async fn set_flag(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (s, f) = match posted::<FlagForm>(&state, &headers, &body) {
+    let (s, f, id) = match member_post::<FlagForm>(&state, &headers, &body, id, None) {
         Ok(x) => x,
-        Err(r) => return *r,
-    };
-    let m = match target(&s, id) {
-        Ok(m) => m,
         Err(r) => return *r,
     };
     let cmd = match f.flag.as_str() {
         "hidden" => Command::SetMemberHidden {
-            member: m.id,
+            member: id,
             hidden: f.value,
         },
         "disabled" => Command::SetMemberDisabled {
-            member: m.id,
+            member: id,
             disabled: f.value,
         },
-        _ => {
-            return render_member(
-                &s,
-                m.id,
-                StatusCode::BAD_REQUEST,
-                Some(message(false, "unknown flag")),
-            );
-        }
+        _ => return refused(&s, id, ApiError::bad_request("unknown flag")),
     };
+    let org = s.snap.state.members.get(&id).map(|m| m.org.0);
     let back = safe_back(&f.back)
         .map(str::to_string)
-        .unwrap_or_else(|| format!("/panel/orgs?org={}", m.org.0));
+        .unwrap_or_else(|| format!("/panel/orgs?org={}", org.unwrap_or_default()));
     let sep = if back.contains('?') { '&' } else { '?' };
     let ok = if back.contains("saved=") {
         back
     } else {
         format!("{back}{sep}saved=1")
     };
-    run(&state, &s, m.id, vec![cmd], &ok).await
+    run(&state, &s, id, vec![cmd], &ok).await
 }
 
 #[cfg(test)]
