@@ -47,8 +47,14 @@ pub struct MemberJson {
     entry_uuid: String,
 }
 
-fn source(caller: &Caller) -> String {
-    format!("api {}", caller.principal.dn)
+/// The audit source of an API request: who, and through which token.
+pub(crate) fn source(caller: &Caller) -> String {
+    match caller.credential {
+        crate::auth::Credential::Token { id, .. } => {
+            format!("api token {id} {}", caller.principal.dn)
+        }
+        crate::auth::Credential::Session => format!("api {}", caller.principal.dn),
+    }
 }
 
 /// Runs commands as the caller, in one transaction.

@@ -9,7 +9,9 @@
 //! end when the server restarts). Browsers carry it in an HttpOnly, SameSite=Strict cookie;
 //! every state-changing request made with the cookie must also send the session's CSRF token
 //! in `X-CSRF-Token`. Automation sends the token as `Authorization: Bearer …` instead, which
-//! is not ambient, so it needs no CSRF token.
+//! is not ambient, so it needs no CSRF token. A bearer token starting with `odt_` is a
+//! long-lived API token instead ([`crate::tokens`]): it acts as its owner with the owner's
+//! current rights.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -38,30 +40,45 @@ pub const SESSION_SECONDS: i64 = 8 * 3600;
 const MAX_SESSIONS: usize = 100_000;
 
 #[derive(Clone, Debug)]
-struct SessionData {
-    principal: Principal,
-    csrf: String,
+pub(crate) struct SessionData<T> {
+    /// Who.
+    pub(crate) principal: T,
+    /// The session's CSRF token.
+    pub(crate) csrf: String,
     expires: i64,
 }
 
-/// The live sessions.
-#[derive(Debug, Default)]
-pub struct Sessions {
-    map: Mutex<HashMap<[u8; 32], SessionData>>,
+/// The live sessions: enterprise sessions hold a [`Principal`], operator sessions the
+/// operator's name (`Sessions<String>`). The two kinds live in separate maps, so a token of
+/// one kind is unknown to the other.
+#[derive(Debug)]
+pub struct Sessions<T = Principal> {
+    map: Mutex<HashMap<[u8; 32], SessionData<T>>>,
 }
 
-fn digest(token: &str) -> [u8; 32] {
+impl<T> Default for Sessions<T> {
+    fn default() -> Self {
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// SHA-256 of a session token or API token secret: what the server keeps instead.
+pub fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-fn random_hex(n: usize) -> String {
+/// `n` random bytes as lower-case hex.
+pub fn random_hex(n: usize) -> String {
     let mut b = vec![0u8; n];
     rand::Rng::fill(&mut rand::thread_rng(), b.as_mut_slice());
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-impl Sessions {
-    fn create(&self, principal: Principal, now: i64) -> (String, String) {
+impl<T: Clone> Sessions<T> {
+    /// Starts a session: returns its token and CSRF token.
+    pub(crate) fn create(&self, principal: T, now: i64) -> (String, String) {
         let token = random_hex(32);
         let csrf = random_hex(16);
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
@@ -82,7 +99,8 @@ impl Sessions {
         (token, csrf)
     }
 
-    fn get(&self, token: &str, now: i64) -> Option<SessionData> {
+    /// The live session of `token` (using it extends it).
+    pub(crate) fn get(&self, token: &str, now: i64) -> Option<SessionData<T>> {
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         let key = digest(token);
         match map.get_mut(&key) {
@@ -98,12 +116,27 @@ impl Sessions {
         }
     }
 
-    fn remove(&self, token: &str) {
+    /// Ends the session of `token`, if any.
+    pub fn remove(&self, token: &str) {
         self.map
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&digest(token));
     }
+}
+
+/// How an API request proved who it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A sign-in session (the cookie, or its token as a bearer token).
+    Session,
+    /// A long-lived API token (`Authorization: Bearer odt_…`).
+    Token {
+        /// The token's id.
+        id: u64,
+        /// What it may do.
+        access: orgdir_store::TokenAccess,
+    },
 }
 
 /// The authenticated caller of an API request.
@@ -115,6 +148,8 @@ pub struct Caller {
     pub snap: Arc<Snapshot>,
     /// What the caller may see.
     pub viewer: Viewer,
+    /// How the request authenticated.
+    pub credential: Credential,
 }
 
 impl std::fmt::Debug for Caller {
@@ -126,17 +161,63 @@ impl std::fmt::Debug for Caller {
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE)
+}
+
+/// The value of cookie `name` in a request, if sent.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
+/// Whether a request method may change anything (everything but GET, HEAD, OPTIONS).
+pub fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The session an API request names: its bearer token, else cookie `cookie`. A cookie
+/// session must send its CSRF token in `X-CSRF-Token` on every state-changing request.
+pub(crate) fn request_session<T: Clone>(
+    parts: &Parts,
+    sessions: &Sessions<T>,
+    cookie: &str,
+    now: i64,
+) -> ApiResult<T> {
+    let (token, by_cookie) = match bearer_token(&parts.headers) {
+        Some(t) => (t, false),
+        None => (
+            cookie_value(&parts.headers, cookie).ok_or_else(ApiError::unauthenticated)?,
+            true,
+        ),
+    };
+    let session = sessions
+        .get(&token, now)
+        .ok_or_else(ApiError::unauthenticated)?;
+    if by_cookie && is_unsafe(&parts.method) {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !csrf_matches(sent, &session.csrf) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "missing or wrong X-CSRF-Token header",
+            ));
+        }
+    }
+    Ok(session.principal)
+}
+
+/// The bearer token of a request, if any.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -148,42 +229,23 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
-        let now = state.dir.now();
-        let (token, by_cookie) = match bearer_token(&parts.headers) {
-            Some(t) => (t, false),
-            None => (
-                cookie_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?,
-                true,
-            ),
-        };
-        let session = state
-            .sessions
-            .get(&token, now)
-            .ok_or_else(ApiError::unauthenticated)?;
-        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if by_cookie && unsafe_method {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            if !csrf_matches(sent, &session.csrf) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "csrf",
-                    "missing or wrong X-CSRF-Token header",
-                ));
-            }
+        // An API token is told from a session token by its prefix.
+        if let Some(secret) =
+            bearer_token(&parts.headers).filter(|t| t.starts_with(crate::tokens::PREFIX))
+        {
+            return crate::tokens::caller(state, &secret, &parts.method).await;
         }
+        let principal = request_session(parts, &state.sessions, COOKIE, state.dir.now())?;
         // A member disabled since signing in is signed out.
         let (snap, viewer) = state
             .dir
-            .viewer(&session.principal)
+            .viewer(&principal)
             .ok_or_else(ApiError::unauthenticated)?;
         Ok(Caller {
-            principal: session.principal,
+            principal,
             snap,
             viewer,
+            credential: Credential::Session,
         })
     }
 }
@@ -265,9 +327,7 @@ pub async fn sign_in(
         me: Me::of(&principal),
     })
     .into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    set_cookie(&mut resp, &cookie);
     Ok(resp)
 }
 
@@ -314,18 +374,46 @@ pub async fn verify_sign_in(
 /// `Set-Cookie` value carrying the token.
 pub fn start_session(state: &AppState, principal: &Principal) -> (String, String, String) {
     let (token, csrf) = state.sessions.create(principal.clone(), state.dir.now());
-    let cookie = format!(
-        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
-        if state.secure_cookies { "; Secure" } else { "" }
-    );
+    let cookie = session_cookie(state, COOKIE, &token);
     (token, csrf, cookie)
+}
+
+/// The `Set-Cookie` value carrying session `token` in cookie `name` (HttpOnly,
+/// SameSite=Strict, `Secure` when configured).
+pub(crate) fn session_cookie(state: &AppState, name: &str, token: &str) -> String {
+    format!(
+        "{name}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={SESSION_SECONDS}{}",
+        if state.secure_cookies { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that ends cookie `name`.
+pub(crate) fn expired_cookie(name: &str) -> String {
+    format!("{name}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+/// Adds a `Set-Cookie` header to a response.
+pub(crate) fn set_cookie(resp: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 /// The principal and CSRF token of the session the request's cookie names, if live
 /// (using it extends it, as for the API).
 pub fn cookie_session(state: &AppState, headers: &HeaderMap) -> Option<(Principal, String)> {
-    let token = cookie_token(headers)?;
-    let s = state.sessions.get(&token, state.dir.now())?;
+    cookie_session_in(&state.sessions, COOKIE, headers, state.dir.now())
+}
+
+/// The session cookie `name` names in `sessions`, with its CSRF token.
+pub(crate) fn cookie_session_in<T: Clone>(
+    sessions: &Sessions<T>,
+    name: &str,
+    headers: &HeaderMap,
+    now: i64,
+) -> Option<(T, String)> {
+    let token = cookie_value(headers, name)?;
+    let s = sessions.get(&token, now)?;
     Some((s.principal, s.csrf))
 }
 
@@ -363,10 +451,7 @@ pub async fn sign_out(
         state.sessions.remove(&t);
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    let expired = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    if let Ok(v) = HeaderValue::from_str(&expired) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    set_cookie(&mut resp, &expired_cookie(COOKIE));
     resp
 }
 

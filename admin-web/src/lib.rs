@@ -1,6 +1,6 @@
-//! The account center's HTTP side (axum): `/healthz`, `/metrics`, and the JSON API under
-//! `/api/v1` (sign-in sessions, the org tree, members) with its OpenAPI document. The panel
-//! pages follow.
+//! The account center's HTTP side (axum): `/healthz`, `/metrics`, the JSON API under
+//! `/api/v1` (sign-in sessions, API tokens, the org tree, members, roles, the operator's
+//! enterprises) with its OpenAPI document, and the panel pages under `/panel/`.
 //!
 //! `router(state)` is a plain function so tests can drive it without a socket (STYLE 8).
 //!
@@ -14,8 +14,10 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod operator;
 pub mod panel;
 pub mod roles;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -35,6 +37,10 @@ pub struct AppState {
     pub sessions: Arc<auth::Sessions>,
     /// Mark cookies `Secure` (when the panel is served over HTTPS).
     pub secure_cookies: bool,
+    /// Signed-in server operators (apart from enterprise sessions).
+    pub operator_sessions: Arc<auth::Sessions<String>>,
+    /// What an enterprise the operator creates gets unless told otherwise.
+    pub new_enterprise: operator::Defaults,
 }
 
 impl AppState {
@@ -44,7 +50,15 @@ impl AppState {
             dir,
             sessions: Arc::new(auth::Sessions::default()),
             secure_cookies,
+            operator_sessions: Arc::new(auth::Sessions::default()),
+            new_enterprise: operator::Defaults::default(),
         }
+    }
+
+    /// Sets the seats and limits new enterprises get (the configuration's `[limits]`).
+    pub fn with_enterprise_defaults(mut self, defaults: operator::Defaults) -> AppState {
+        self.new_enterprise = defaults;
+        self
     }
 }
 
@@ -53,7 +67,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP router.
 pub fn router(state: AppState) -> Router {
-    use axum::routing::{delete, post};
+    use axum::routing::{delete, patch, post};
     let api = Router::new()
         .route("/session", post(auth::sign_in).delete(auth::sign_out))
         .route("/me", get(auth::me))
@@ -76,6 +90,17 @@ pub fn router(state: AppState) -> Router {
             delete(roles::delete_role).patch(roles::update_role),
         )
         .route("/audit", get(roles::audit))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", delete(tokens::revoke))
+        .route(
+            "/operator/session",
+            post(operator::sign_in).delete(operator::sign_out),
+        )
+        .route(
+            "/operator/enterprises",
+            get(operator::list).post(operator::create),
+        )
+        .route("/operator/enterprises/{number}", patch(operator::update))
         .route("/openapi.json", get(openapi_json))
         .fallback(api_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));

@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document of `/api/v1`, served at `/api/v1/openapi.json`. A test sends a
 //! request for every operation it lists to the real router, so it cannot describe a route
-//! that does not exist.
+//! that does not exist, and reads `router()`'s routes to check that every one is listed.
 
 use serde_json::{Value, json};
 
@@ -34,6 +34,130 @@ fn id_param() -> Value {
 
 /// The document.
 pub fn document() -> Value {
+    let mut doc = core();
+    add(
+        &mut doc,
+        "components",
+        "schemas",
+        token_and_operator_schemas(),
+    );
+    add(
+        &mut doc,
+        "components",
+        "securitySchemes",
+        json!({
+            "operatorCookie": { "type": "apiKey", "in": "cookie", "name": "orgdir_operator" }
+        }),
+    );
+    add_paths(&mut doc, token_and_operator_paths());
+    doc
+}
+
+/// Merges the members of `extra` into `doc[outer][inner]`.
+fn add(doc: &mut Value, outer: &str, inner: &str, extra: Value) {
+    if let (Some(map), Value::Object(extra)) = (
+        doc.get_mut(outer)
+            .and_then(|o| o.get_mut(inner))
+            .and_then(Value::as_object_mut),
+        extra,
+    ) {
+        map.extend(extra);
+    }
+}
+
+fn add_paths(doc: &mut Value, extra: Value) {
+    if let (Some(map), Value::Object(extra)) =
+        (doc.get_mut("paths").and_then(Value::as_object_mut), extra)
+    {
+        map.extend(extra);
+    }
+}
+
+/// Schemas of the API tokens and the operator's API.
+fn token_and_operator_schemas() -> Value {
+    let s = |t: &str| json!({ "type": t });
+    let opt_s = |t: &str| json!({ "type": [t, "null"] });
+    let range = json!({ "type": "array", "minItems": 2, "maxItems": 2, "items": s("integer") });
+    let limits = json!({ "type": "object", "additionalProperties": false, "properties": {
+        "max_root_orgs": s("integer"), "max_members_per_org": s("integer"), "max_scope_orgs": s("integer"),
+        "max_org_depth": s("integer"), "max_groups": s("integer") } });
+    json!({
+        "NewToken": { "type": "object", "required": ["name", "access"], "additionalProperties": false, "properties": {
+            "name": s("string"), "access": { "enum": ["read", "read-write"] },
+            "expires_in_days": { "type": ["integer", "null"], "minimum": 1, "maximum": 3650 } } },
+        "Token": { "type": "object", "required": ["id", "name", "access", "owner", "created_at", "active"], "properties": {
+            "id": s("integer"), "name": s("string"), "access": { "enum": ["read", "read-write"] },
+            "owner": { "type": ["string", "null"], "description": "admin, or the owner's account; null when the owner is gone" },
+            "owner_member_id": opt_s("integer"), "created_at": s("integer"), "expires_at": opt_s("integer"),
+            "last_used_at": opt_s("integer"), "active": s("boolean") } },
+        "Tokens": { "type": "array", "items": { "$ref": "#/components/schemas/Token" } },
+        "IssuedToken": { "type": "object", "required": ["secret", "token"], "properties": {
+            "secret": { "type": "string", "description": "odt_…, shown only in this answer" },
+            "token": { "$ref": "#/components/schemas/Token" } } },
+        "OperatorSignIn": { "type": "object", "required": ["name", "password"], "additionalProperties": false, "properties": {
+            "name": s("string"), "password": s("string") } },
+        "OperatorSignedIn": { "type": "object", "required": ["token", "csrf_token", "expires_in", "operator"], "properties": {
+            "token": s("string"), "csrf_token": s("string"), "expires_in": s("integer"), "operator": s("string") } },
+        "Limits": limits,
+        "Enterprise": { "type": "object", "required": ["number", "name", "short_name", "naming_context", "seats", "members", "account_range", "limits"], "properties": {
+            "number": s("integer"), "name": s("string"), "short_name": s("string"), "naming_context": s("string"),
+            "seats": s("integer"), "members": s("integer"), "account_range": range, "expires_at": opt_s("integer"),
+            "limits": { "$ref": "#/components/schemas/Limits" } } },
+        "Enterprises": { "type": "array", "items": { "$ref": "#/components/schemas/Enterprise" } },
+        "NewEnterprise": { "type": "object", "required": ["number", "short_name", "super_password"], "additionalProperties": false, "properties": {
+            "number": s("integer"), "short_name": s("string"), "name": opt_s("string"), "naming_context": opt_s("string"),
+            "seats": opt_s("integer"), "account_range": range, "expires_at": opt_s("integer"), "super_password": s("string"),
+            "limits": { "$ref": "#/components/schemas/Limits" } } },
+        "CreatedEnterprise": { "type": "object", "required": ["number", "naming_context"], "properties": {
+            "number": s("integer"), "naming_context": s("string") } },
+        "EnterpriseTerms": { "type": "object", "additionalProperties": false, "properties": {
+            "seats": s("integer"), "account_range": range,
+            "expires_at": { "type": ["integer", "null"], "description": "unix time; null removes the expiry" },
+            "limits": { "$ref": "#/components/schemas/Limits" } } }
+    })
+}
+
+/// Paths of the API tokens, the operator's API and this document.
+fn token_and_operator_paths() -> Value {
+    let operator = json!([{ "bearer": [] }, { "operatorCookie": [] }]);
+    let with_security = |mut o: Value| {
+        if let Some(map) = o.as_object_mut() {
+            map.insert("security".into(), operator.clone());
+        }
+        o
+    };
+    json!({
+        "/api/v1/tokens": {
+            "get": op("Your API tokens (the enterprise administrator: all of the enterprise's, with owners)", None, ("200", Some("Tokens"))),
+            "post": op("Make an API token (from a signed-in session only); its secret is in this answer only", Some("NewToken"), ("201", Some("IssuedToken")))
+        },
+        "/api/v1/tokens/{id}": {
+            "parameters": id_param(),
+            "delete": op("Revoke an API token", None, ("204", None))
+        },
+        "/api/v1/operator/session": {
+            "post": { "security": [], "summary": "Operator sign-in (name + password; operators are added with `orgdir operator add`)",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OperatorSignIn" } } } },
+                "responses": { "200": { "description": "Signed in; also sets the orgdir_operator cookie", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/OperatorSignedIn" } } } },
+                    "400": problem(), "401": problem(), "422": problem() } },
+            "delete": with_security(op("Operator sign-out", None, ("204", None)))
+        },
+        "/api/v1/operator/enterprises": {
+            "get": with_security(op("Every enterprise with its seats, members, account range, expiry and limits", None, ("200", Some("Enterprises")))),
+            "post": with_security(op("Create an enterprise with its administrator's super password", Some("NewEnterprise"), ("201", Some("CreatedEnterprise"))))
+        },
+        "/api/v1/operator/enterprises/{number}": {
+            "parameters": [{ "name": "number", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }],
+            "patch": with_security(op("Change seats, account range, expiry (null clears it) and limits", Some("EnterpriseTerms"), ("200", Some("Enterprise"))))
+        },
+        "/api/v1/openapi.json": {
+            "get": { "security": [], "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.1" } } }
+        }
+    })
+}
+
+/// The document without the tokens' and the operator's parts.
+fn core() -> Value {
     let s = |t: &str| json!({ "type": t });
     let opt_s = |t: &str| json!({ "type": [t, "null"] });
     json!({
@@ -41,7 +165,7 @@ pub fn document() -> Value {
         "info": {
             "title": "orgdir account center API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Sign in with POST /api/v1/session; send the returned token as `Authorization: Bearer <token>`, or use the session cookie plus `X-CSRF-Token` on state-changing requests. Every change goes through the directory's rules, permissions and management scope."
+            "description": "Sign in with POST /api/v1/session; send the returned token as `Authorization: Bearer <token>`, or use the session cookie plus `X-CSRF-Token` on state-changing requests. Scripts use an API token (POST /api/v1/tokens; `Authorization: Bearer odt_…`), which acts as its owner. The server operator signs in at POST /api/v1/operator/session. Every change goes through the directory's rules, permissions and management scope."
         },
         "components": {
             "securitySchemes": {

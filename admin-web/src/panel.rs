@@ -198,7 +198,9 @@ impl Session {
         cmds: Vec<orgdir_domain::command::Command>,
     ) -> Result<Vec<orgdir_domain::command::Outcome>, crate::error::ApiError> {
         let (enterprise, actor) = (self.principal.enterprise, self.principal.actor());
-        Ok(dir.execute_batch(enterprise, actor, &self.source(), cmds).await?)
+        Ok(dir
+            .execute_batch(enterprise, actor, &self.source(), cmds)
+            .await?)
     }
 
     /// Whether the caller's role holds `p` at all (the enterprise administrator holds every

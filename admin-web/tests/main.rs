@@ -16,7 +16,14 @@ use orgdir_directory::world::{OsEntropy, SystemClock};
 use orgdir_web::{AppState, router};
 use tower::ServiceExt;
 
+mod access;
+
 async fn app() -> axum::Router {
+    router(AppState::new(directory().await, false))
+}
+
+/// The demo directory, for tests that add to its store before building the router.
+async fn directory() -> Arc<Directory> {
     let store = Arc::new(orgdir_store::SqliteStore::open_in_memory().unwrap());
     let config = DirectoryConfig {
         argon2: orgdir_passwords::Argon2Params {
@@ -28,7 +35,7 @@ async fn app() -> axum::Router {
     };
     let dir = Directory::open(store, config, Arc::new(SystemClock), Arc::new(OsEntropy)).unwrap();
     orgdir_directory::demo::seed_demo(&dir).await.unwrap();
-    router(AppState::new(Arc::new(dir), false))
+    Arc::new(dir)
 }
 
 async fn get(app: &axum::Router, path: &str) -> (StatusCode, String) {
@@ -369,7 +376,11 @@ async fn every_documented_operation_is_routed() {
             if item.get(method).is_none() {
                 continue;
             }
-            let uri = path.replace("{id}", "1");
+            let uri = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
             let (status, _, json) = call(&app, &method.to_uppercase(), &uri, &[], None).await;
             // Unauthenticated or malformed, but routed: never "no such route" or 405.
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
@@ -382,6 +393,61 @@ async fn every_documented_operation_is_routed() {
     let (status, _, json) = call(&app, "GET", "/api/v1/nope", &[], None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json["detail"], "API route not found");
+
+    // The reverse: every operation `router()` routes under /api/v1 is documented.
+    let routed = api_routes(include_str!("../src/lib.rs"));
+    assert!(routed.len() > 20, "{routed:?}");
+    for (path, method) in &routed {
+        assert!(
+            doc["paths"][format!("/api/v1{path}")].get(method).is_some(),
+            "{method} /api/v1{path} is routed but not documented"
+        );
+    }
+    // The reader does find what a router holds.
+    assert_eq!(
+        api_routes(
+            "let api = Router::new()\n.route(\n \"/a/{id}\",\n get(x::y).delete(x::z),\n)\n\
+             .route(\"/b\", post(q));\nRouter::new()"
+        ),
+        [
+            ("/a/{id}".to_string(), "get"),
+            ("/a/{id}".to_string(), "delete"),
+            ("/b".to_string(), "post")
+        ]
+    );
+}
+
+/// The (path, method) pairs of the `.route(…)` calls that build `let api = Router::new()`
+/// in the source of `router()`.
+fn api_routes(source: &str) -> Vec<(String, &'static str)> {
+    const START: &str = "let api = Router::new()";
+    let rest = &source[source.find(START).unwrap() + START.len()..];
+    let end = rest.find("Router::new()").unwrap_or(rest.len());
+    let mut out = Vec::new();
+    for call in rest[..end].split(".route(").skip(1) {
+        let path = call.split('"').nth(1).unwrap().to_string();
+        // The handlers end at the call's closing parenthesis.
+        let mut depth = 1;
+        let body: String = call
+            .chars()
+            .take_while(|c| {
+                depth += match c {
+                    '(' => 1,
+                    ')' => -1,
+                    _ => 0,
+                };
+                depth > 0
+            })
+            .collect();
+        let compact: String = body.split_whitespace().collect();
+        for method in ["get", "post", "patch", "delete"] {
+            let starts = [format!(",{method}("), format!(".{method}(")];
+            if starts.iter().any(|p| compact.contains(p.as_str())) {
+                out.push((path.clone(), method));
+            }
+        }
+    }
+    out
 }
 
 #[tokio::test]
@@ -570,4 +636,26 @@ async fn reassign_batch_reset_and_batch_move() {
     )
     .await;
     assert_eq!(moved["org"], exec);
+}
+
+/// The served OpenAPI document is a valid OpenAPI 3.1 document: checked against the schema
+/// the OpenAPI Initiative publishes for 3.1 (`openapi-3.1-schema.json`, id
+/// `https://spec.openapis.org/oas/3.1/schema/2022-10-07`), not just parsed.
+#[tokio::test]
+async fn the_openapi_document_is_valid_openapi_3_1() {
+    let app = app().await;
+    let (status, _, doc) = call(&app, "GET", "/api/v1/openapi.json", &[], None).await;
+    assert_eq!(status, StatusCode::OK);
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("openapi-3.1-schema.json")).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // The validator does catch a broken document.
+    let mut broken = doc.clone();
+    broken["paths"]["/orgs"]["get"]["responses"] = serde_json::json!("none");
+    assert!(!validator.is_valid(&broken));
 }

@@ -9,7 +9,7 @@ use orgdir_testkit::{Options, run};
 
 use crate::support::{TOOL_TIMEOUT, bin, own_server, search_as, tool};
 
-fn orgdir(args: &[&str]) -> Command {
+pub(crate) fn orgdir(args: &[&str]) -> Command {
     let mut cmd = Command::new(bin());
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("ORGDIR_") {
@@ -21,7 +21,7 @@ fn orgdir(args: &[&str]) -> Command {
 }
 
 /// Runs `orgdir` with `stdin` as its standard input.
-fn orgdir_with_stdin(args: &[&str], stdin: &str) -> Result<std::process::Output> {
+pub(crate) fn orgdir_with_stdin(args: &[&str], stdin: &str) -> Result<std::process::Output> {
     let mut child = orgdir(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,7 +1,6 @@
 //! The HTTP surface over a real socket: `/healthz`, and `/metrics` counting what LDAP clients
 //! just did.
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -9,52 +8,27 @@ use anyhow::{Context, Result, ensure};
 use ldap3::Scope;
 use orgdir_testkit::Options;
 
-use crate::support::{BASE, READER_DN, READER_PW, bind, own_server, search_ok};
+use crate::support::{BASE, READER_DN, READER_PW, bind, http_request, own_server, search_ok};
 
-/// A minimal HTTP/1.1 GET (the response body, after checking the status line).
+/// A GET: the status and the body.
 fn http_get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, String)> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw)?;
-    let status: u16 = raw
-        .split_whitespace()
-        .nth(1)
-        .context("no status line")?
-        .parse()?;
-    let body = raw
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let (status, _, body) = http_request(addr, "GET", path, &[], "")?;
     Ok((status, body))
 }
 
-/// A minimal HTTP/1.1 POST of a JSON body: status, headers and body.
+/// A POST of a JSON body: status, head and body.
 fn http_post_json(
     addr: std::net::SocketAddr,
     path: &str,
     json: &str,
 ) -> Result<(u16, String, String)> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
-        json.len()
-    )?;
-    let mut raw = String::new();
-    s.read_to_string(&mut raw)?;
-    let status: u16 = raw
-        .split_whitespace()
-        .nth(1)
-        .context("no status line")?
-        .parse()?;
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
-    Ok((status, head.to_string(), body.to_string()))
+    http_request(
+        addr,
+        "POST",
+        path,
+        &[("Content-Type", "application/json")],
+        json,
+    )
 }
 
 fn counter(body: &str, name: &str) -> u64 {

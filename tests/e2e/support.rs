@@ -206,6 +206,41 @@ pub async fn paged_search(
         .context("paged search timed out")?
 }
 
+// --- HTTP ---------------------------------------------------------------------------
+
+/// One HTTP/1.1 request on a fresh connection (`Connection: close`) with extra header lines
+/// and a body: the status, the head and the body of the answer.
+pub fn http_request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(u16, String, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(OP_TIMEOUT))?;
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Content-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let status: u16 = raw
+        .split_whitespace()
+        .nth(1)
+        .context("no status line")?
+        .parse()?;
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
+    Ok((status, head.to_string(), body.to_string()))
+}
+
 // --- Debian ldap-utils -------------------------------------------------------------
 
 /// Runs one OpenLDAP tool against `server` with `args`.

@@ -12,6 +12,12 @@ use tower::ServiceExt;
 use crate::{AppState, router};
 
 pub(crate) async fn app() -> axum::Router {
+    router(AppState::new(demo_directory().await, false))
+}
+
+/// The demo directory alone, for tests that put something in its store (an operator)
+/// before building the router over it.
+pub(crate) async fn demo_directory() -> Arc<Directory> {
     let store = Arc::new(orgdir_store::SqliteStore::open_in_memory().unwrap());
     let config = DirectoryConfig {
         argon2: orgdir_passwords::Argon2Params {
@@ -23,7 +29,7 @@ pub(crate) async fn app() -> axum::Router {
     };
     let dir = Directory::open(store, config, Arc::new(SystemClock), Arc::new(OsEntropy)).unwrap();
     orgdir_directory::demo::seed_demo(&dir).await.unwrap();
-    router(AppState::new(Arc::new(dir), false))
+    Arc::new(dir)
 }
 
 pub(crate) struct Resp {

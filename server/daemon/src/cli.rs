@@ -1,5 +1,6 @@
 //! Administrative subcommands that work on the data directory directly: `init`, `passwd`,
-//! `backup`. They take the data directory's lock, so they refuse to run beside a server.
+//! `operator`, `backup`… Those that write take the data directory's lock, so they refuse to
+//! run beside a server.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -505,13 +506,160 @@ pub fn list(config: Config) -> anyhow::Result<()> {
             e.naming_context,
             s.members.len(),
             e.seats,
-            e.expires_at
-                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-                .map(|t| t.date().to_string())
-                .unwrap_or_else(|| "never".into())
+            e.expires_at.map(date_of).unwrap_or_else(|| "never".into())
         );
     }
     Ok(())
+}
+
+/// `orgdir operator`
+#[derive(clap::Args, Debug)]
+pub struct OperatorArgs {
+    #[command(subcommand)]
+    command: OperatorCmd,
+}
+
+/// What `orgdir operator` does.
+#[derive(clap::Subcommand, Debug)]
+enum OperatorCmd {
+    /// Add an operator. The password is read from standard input with --password-stdin,
+    /// else generated and printed once. Stop the server first.
+    Add {
+        /// Sign-in name: letters, digits, '.', '_', '-' (at most 64).
+        name: String,
+        /// Read the password (one line) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set an operator's password (from standard input with --password-stdin, else
+    /// generated and printed once). Stop the server first.
+    Passwd {
+        /// The operator.
+        name: String,
+        /// Read the password (one line) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the operators.
+    List,
+    /// Remove an operator. Stop the server first.
+    Remove {
+        /// The operator.
+        name: String,
+    },
+    /// Stop an operator from signing in, keeping the account. Stop the server first.
+    Disable {
+        /// The operator.
+        name: String,
+    },
+    /// Let a disabled operator sign in again. Stop the server first.
+    Enable {
+        /// The operator.
+        name: String,
+    },
+}
+
+/// Manages the server operators (they sign in at /panel/operator/ and
+/// /api/v1/operator/session). Changes take the data directory's lock, so the server must be
+/// stopped; that also ends every operator session.
+pub async fn operator(config: Config, a: OperatorArgs) -> anyhow::Result<()> {
+    match a.command {
+        OperatorCmd::List => list_operators(&config),
+        OperatorCmd::Add {
+            name,
+            password_stdin,
+        } => {
+            let (_lock, dir) = open_directory(&config)?;
+            if dir.store().operator(&name)?.is_some() {
+                bail!(
+                    "operator {name} already exists (orgdir operator passwd changes its password)"
+                );
+            }
+            let (password, generated) = operator_password(&dir, password_stdin)?;
+            let record = orgdir_web::operator::set_password(&dir, &name, &password).await?;
+            println!("operator {} added", record.name);
+            print_generated(generated.then_some(&password));
+            Ok(())
+        }
+        OperatorCmd::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let (_lock, dir) = open_directory(&config)?;
+            let record = existing_operator(&dir, &name)?;
+            let (password, generated) = operator_password(&dir, password_stdin)?;
+            orgdir_web::operator::set_password(&dir, &record.name, &password).await?;
+            println!("password of operator {} changed", record.name);
+            print_generated(generated.then_some(&password));
+            Ok(())
+        }
+        OperatorCmd::Remove { name } => {
+            let (_lock, dir) = open_directory(&config)?;
+            let record = existing_operator(&dir, &name)?;
+            dir.store().remove_operator(&record.name)?;
+            println!("operator {} removed", record.name);
+            Ok(())
+        }
+        OperatorCmd::Disable { name } => set_operator_disabled(&config, &name, true),
+        OperatorCmd::Enable { name } => set_operator_disabled(&config, &name, false),
+    }
+}
+
+fn set_operator_disabled(config: &Config, name: &str, disable: bool) -> anyhow::Result<()> {
+    let (_lock, dir) = open_directory(config)?;
+    let mut record = existing_operator(&dir, name)?;
+    record.disabled = disable;
+    dir.store().put_operator(&record)?;
+    let what = if disable { "disabled" } else { "enabled" };
+    println!("operator {} {what}", record.name);
+    Ok(())
+}
+
+fn existing_operator(
+    dir: &orgdir_directory::service::Directory,
+    name: &str,
+) -> anyhow::Result<orgdir_store::OperatorRecord> {
+    dir.store()
+        .operator(name)?
+        .with_context(|| format!("no operator {name}"))
+}
+
+/// A new operator password: from standard input, or generated. Says which.
+fn operator_password(
+    dir: &orgdir_directory::service::Directory,
+    from_stdin: bool,
+) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        Ok((read_secret("operator password")?, false))
+    } else {
+        Ok((dir.generate_password(), true))
+    }
+}
+
+fn print_generated(password: Option<&String>) {
+    if let Some(p) = password {
+        println!("password (shown only this once): {p}");
+    }
+}
+
+fn list_operators(config: &Config) -> anyhow::Result<()> {
+    let store = open_store_for_reading(config)?;
+    for op in store.operators()? {
+        println!(
+            "{}	added {}	{}",
+            op.name,
+            date_of(op.created_at),
+            if op.disabled { "disabled" } else { "enabled" }
+        );
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD` of a timestamp.
+fn date_of(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| t.to_string())
 }
 
 /// Writes a consistent copy of the database.

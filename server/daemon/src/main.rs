@@ -56,6 +56,10 @@ enum Cmd {
     /// Change an enterprise's seats, account range, expiry or limits (the operator's job).
     /// Stop the server first.
     EnterpriseTerms(cli::TermsArgs),
+    /// Manage the server operators, who sign in at /panel/operator/ (and
+    /// /api/v1/operator/session) to create enterprises and set their seats, account ranges
+    /// and expiry. add, passwd, remove, disable and enable need the server stopped.
+    Operator(cli::OperatorArgs),
     /// Write a consistent copy of the database to a file.
     Backup {
         /// Destination file (must not exist).
@@ -98,6 +102,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         Cmd::ExportLdif(a) => cli::export_ldif(config, a),
         Cmd::List => cli::list(config),
         Cmd::EnterpriseTerms(a) => runtime.block_on(cli::enterprise_terms(config, a)),
+        Cmd::Operator(a) => runtime.block_on(cli::operator(config, a)),
         Cmd::Backup { to } => cli::backup(config, &to),
     }
 }

@@ -163,7 +163,12 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
         )));
     }
     // One session table for both listeners; cookies set over HTTPS are Secure.
-    let web = orgdir_web::AppState::new(dir.clone(), false);
+    let web = orgdir_web::AppState::new(dir.clone(), false).with_enterprise_defaults(
+        orgdir_web::operator::Defaults {
+            seats: config.limits.default_seats,
+            limits: config.domain_limits(),
+        },
+    );
     if let Some(l) = http_l {
         let app = orgdir_web::router(web.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();

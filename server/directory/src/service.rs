@@ -1054,6 +1054,12 @@ impl Directory {
                 snap.state.services.get(&s).and_then(|s| s.password.clone())
             }
         };
+        self.check_hash(hash, password).await.unwrap_or(false)
+    }
+
+    /// Verifies `password` against `hash` on the hashing pool; with no hash, a dummy
+    /// verification costs the same. `None` if the pool is gone.
+    async fn check_hash(&self, hash: Option<String>, password: &[u8]) -> Option<bool> {
         let hasher = self.hasher.clone();
         let pw = password.to_vec();
         self.pool
@@ -1065,7 +1071,45 @@ impl Directory {
                 }
             })
             .await
-            .unwrap_or(false)
+    }
+
+    /// Verifies the password of an identity kept outside the enterprises (a server
+    /// operator) with the defences of a bind: the per-address throttle, lockout of `key`
+    /// after `lockout_threshold` failures, one hash verification whatever the outcome (pass
+    /// `None` for an unknown name), and one answer for every failure (unknown, wrong
+    /// password, locked, `enabled == false`). `key` names the identity for the lockout; it
+    /// is kept apart from bind identities.
+    pub async fn verify_credential(
+        &self,
+        key: &str,
+        hash: Option<&str>,
+        enabled: bool,
+        password: &[u8],
+        ip: Option<IpAddr>,
+    ) -> std::result::Result<(), BindError> {
+        let now = self.clock.now();
+        if let Some(ip) = ip
+            && self.source_throttled(ip, now)
+        {
+            return Err(BindError::InvalidCredentials);
+        }
+        let key = format!("external:{key}");
+        let locked = self.is_locked(&key, now);
+        let matched = self
+            .check_hash(hash.map(String::from), password)
+            .await
+            .ok_or(BindError::Unavailable)?;
+        if matched && !locked && enabled {
+            self.failures.lock().remove(&key);
+            return Ok(());
+        }
+        if !matched {
+            self.record_failure(key, now);
+        }
+        if let Some(ip) = ip {
+            self.record_source_failure(ip, now);
+        }
+        Err(BindError::InvalidCredentials)
     }
 
     /// Generates a random password that meets the policy (for Password Modify without a
@@ -1241,7 +1285,29 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
         ),
         Command::SetSuperPassword { .. } => ("enterprise.super_password", String::new()),
         Command::UpgradeHash { .. } => ("password.upgrade", String::new()),
-        Command::SetEnterpriseTerms { .. } => ("enterprise.terms", String::new()),
+        Command::SetEnterpriseTerms {
+            seats,
+            account_range,
+            expires_at,
+            limits,
+        } => {
+            let mut what = Vec::new();
+            if let Some(s) = seats {
+                what.push(format!("seats {s}"));
+            }
+            if let Some((lo, hi)) = account_range {
+                what.push(format!("accounts {lo}-{hi}"));
+            }
+            match expires_at {
+                Some(Some(t)) => what.push(format!("expires {t}")),
+                Some(None) => what.push("no expiry".into()),
+                None => {}
+            }
+            if limits.is_some() {
+                what.push("limits".into());
+            }
+            ("enterprise.terms", what.join(", "))
+        }
         Command::CreateRole { name, .. } => ("role.create", name.clone()),
         Command::UpdateRole { role, .. } => (
             "role.update",

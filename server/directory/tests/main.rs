@@ -338,3 +338,51 @@ async fn failures_from_one_address_are_throttled() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn credentials_outside_the_enterprises_share_the_bind_defences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Arc::new(SqliteStore::open(&tmp.path().join("o.db")).unwrap());
+    let cfg = DirectoryConfig {
+        bind_failures_per_minute: 6,
+        ..config()
+    };
+    let dir = Directory::open(store, cfg, clock.clone(), Arc::new(OsEntropy)).unwrap();
+    let hash = dir.hash_new_password("Operator-Pass-1").await.unwrap();
+    let ip: std::net::IpAddr = "192.0.2.9".parse().unwrap();
+    let check = |key: &'static str, hash: Option<String>, enabled: bool, pw: &'static str| {
+        let dir = &dir;
+        async move {
+            dir.verify_credential(key, hash.as_deref(), enabled, pw.as_bytes(), Some(ip))
+                .await
+        }
+    };
+    let h = || Some(hash.clone());
+    check("op:a", h(), true, "Operator-Pass-1").await.unwrap();
+    // Unknown, wrong and disabled all fail alike.
+    for (key, hash, enabled, pw) in [
+        ("op:nobody", None, true, "Operator-Pass-1"),
+        ("op:a", h(), true, "wrong"),
+        ("op:b", h(), false, "Operator-Pass-1"),
+    ] {
+        assert_eq!(
+            check(key, hash, enabled, pw).await.unwrap_err(),
+            BindError::InvalidCredentials
+        );
+    }
+    // Three wrong passwords lock the key (threshold 3), right password or not.
+    check("op:a", h(), true, "wrong").await.unwrap_err();
+    check("op:a", h(), true, "wrong").await.unwrap_err();
+    check("op:a", h(), true, "Operator-Pass-1")
+        .await
+        .unwrap_err();
+    // The address has now failed 6 times in this minute: even another key is refused.
+    check("op:c", h(), true, "Operator-Pass-1")
+        .await
+        .unwrap_err();
+    clock.advance(601);
+    check("op:a", h(), true, "Operator-Pass-1").await.unwrap();
+    // A key is never a bind identity: binding as "op:a" knows nothing of it.
+    assert!(dir.bind("op:a", b"Operator-Pass-1", "t").await.is_err());
+}

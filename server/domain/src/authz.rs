@@ -13,7 +13,8 @@ use crate::role::Permission;
 pub enum Actor {
     /// The server itself (CLI, migrations, hash upgrades, demo seeding).
     System,
-    /// The server operator (all enterprises).
+    /// The server operator (all enterprises): may only change an enterprise's terms
+    /// (seats, account range, expiry, limits).
     Operator,
     /// The enterprise administrator (super password).
     EnterpriseAdmin,
@@ -61,7 +62,17 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
         ));
     }
     let (need, writer_ok) = match actor {
-        Actor::System | Actor::Operator | Actor::EnterpriseAdmin => return Ok(()),
+        Actor::System | Actor::EnterpriseAdmin => return Ok(()),
+        // The operator sets what an enterprise bought and nothing else: the enterprise is
+        // run by its own administrator.
+        Actor::Operator => {
+            return match cmd {
+                Command::SetEnterpriseTerms { .. } => Ok(()),
+                _ => Err(Denied(
+                    "the operator only changes seats, account ranges, expiry and limits".into(),
+                )),
+            };
+        }
         Actor::Member(id) => {
             let Some(me) = state.members.get(&id) else {
                 return Err(Denied("unknown member".into()));

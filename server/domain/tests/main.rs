@@ -564,6 +564,18 @@ fn permissions_and_scope() {
                 limits: None,
             },
         ),
+        (
+            "operator deletes an org",
+            Actor::Operator,
+            Command::DeleteOrg { org: a },
+        ),
+        (
+            "operator sets the super password",
+            Actor::Operator,
+            Command::SetSuperPassword {
+                hash: "{SSHA}x".into(),
+            },
+        ),
     ];
     let table: String = rows
         .iter()
@@ -586,6 +598,8 @@ fn permissions_and_scope() {
         enterprise admin anything: allowed
         enterprise admin buys seats: permission denied: only the operator changes seats, account ranges and expiry
         operator sets seats: allowed
+        operator deletes an org: permission denied: the operator only changes seats, account ranges, expiry and limits
+        operator sets the super password: permission denied: the operator only changes seats, account ranges, expiry and limits
     "#]].assert_eq(&table);
 }
 

@@ -5,6 +5,10 @@
 //! every write commits the domain's row-level [`Change`]s, one changelog row per change and
 //! one audit row in a single transaction with [`Store::commit`].
 //!
+//! Beside the directory it keeps the server operators and the API tokens
+//! ([`OperatorRecord`], [`ApiTokenRecord`]): password hashes and token digests only, never a
+//! secret. Token changes write their enterprise's audit row in the same transaction.
+//!
 //! [`Store`] is backend-neutral (no SQL library types in it). [`SqliteStore`] is the embedded
 //! default: one SQLite file in WAL mode, schema migrations applied at open. A PostgreSQL
 //! backend implements the same trait and must pass the same test suite
@@ -34,6 +38,7 @@
 
 #![deny(missing_docs)]
 
+mod access;
 mod codec;
 mod error;
 mod record;
@@ -44,8 +49,9 @@ pub mod suite;
 use std::path::Path;
 
 use orgdir_domain::command::Change;
-use orgdir_domain::model::EnterpriseState;
+use orgdir_domain::model::{EnterpriseState, Timestamp};
 
+pub use access::{ApiTokenRecord, NewApiToken, OperatorRecord, TokenAccess, TokenOwner};
 pub use error::{Error, Result};
 pub use record::{
     AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, ENTITY_ENTERPRISE, ENTITY_GROUP,
@@ -83,4 +89,37 @@ pub trait Store: Send + Sync {
     /// Writes a consistent copy of the whole database to `path` while the store stays
     /// online. `path` must not exist yet.
     fn backup_to(&self, path: &Path) -> Result<()>;
+
+    /// Adds a server operator, or replaces the one with the same name (compared without
+    /// regard to ASCII case; the stored spelling becomes `op.name`).
+    fn put_operator(&self, op: &OperatorRecord) -> Result<()>;
+
+    /// The operator called `name` (any ASCII case), if any.
+    fn operator(&self, name: &str) -> Result<Option<OperatorRecord>>;
+
+    /// Every operator, ordered by name.
+    fn operators(&self) -> Result<Vec<OperatorRecord>>;
+
+    /// Removes the operator called `name` (any ASCII case); [`Error::NotFound`] if none.
+    fn remove_operator(&self, name: &str) -> Result<()>;
+
+    /// Stores a new API token with the audit row of its enterprise, in one transaction.
+    /// Fails with [`Error::NotFound`] for an unknown enterprise and [`Error::Conflict`] for
+    /// a member owner that does not exist or a digest already stored. Returns its id.
+    fn create_api_token(&self, token: &NewApiToken, audit: &AuditRecord) -> Result<u64>;
+
+    /// The tokens of an enterprise, oldest first.
+    fn api_tokens(&self, enterprise: u64) -> Result<Vec<ApiTokenRecord>>;
+
+    /// The token whose secret has this SHA-256 digest, if any.
+    fn api_token_by_digest(&self, digest: &[u8; 32]) -> Result<Option<ApiTokenRecord>>;
+
+    /// Records that token `id` was used at `at` (callers do this at most about once a
+    /// minute per token, not on every request). A missing token is not an error: it may
+    /// have been revoked meanwhile.
+    fn touch_api_token(&self, id: u64, at: Timestamp) -> Result<()>;
+
+    /// Deletes token `id` of `enterprise` with the audit row, in one transaction;
+    /// [`Error::NotFound`] if the enterprise has no such token (nothing is written then).
+    fn revoke_api_token(&self, enterprise: u64, id: u64, audit: &AuditRecord) -> Result<()>;
 }

@@ -7,6 +7,7 @@
 //! the process; a power cut may lose the last few commits but never corrupts the file),
 //! `foreign_keys=ON`, and a busy timeout for other processes' locks.
 
+mod access;
 mod migrate;
 mod read;
 mod write;
@@ -16,10 +17,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use orgdir_domain::command::Change;
-use orgdir_domain::model::EnterpriseState;
+use orgdir_domain::model::{EnterpriseState, Timestamp};
 use rusqlite::{Connection, TransactionBehavior};
 
 use crate::Store;
+use crate::access::{ApiTokenRecord, NewApiToken, OperatorRecord};
 use crate::error::{Error, Result};
 use crate::record::{AuditEntry, AuditQuery, AuditRecord, ChangelogEntry};
 
@@ -131,6 +133,49 @@ impl Store for SqliteStore {
         })?;
         self.lock()?.execute("VACUUM INTO ?1", [target])?;
         Ok(())
+    }
+
+    fn put_operator(&self, op: &OperatorRecord) -> Result<()> {
+        access::put_operator(&*self.lock()?, op)
+    }
+
+    fn operator(&self, name: &str) -> Result<Option<OperatorRecord>> {
+        access::operator(&*self.lock()?, name)
+    }
+
+    fn operators(&self) -> Result<Vec<OperatorRecord>> {
+        access::operators(&*self.lock()?)
+    }
+
+    fn remove_operator(&self, name: &str) -> Result<()> {
+        access::remove_operator(&*self.lock()?, name)
+    }
+
+    fn create_api_token(&self, token: &NewApiToken, audit: &AuditRecord) -> Result<u64> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = access::create_api_token(&tx, token, audit)?;
+        write::finish(tx, token.enterprise)?;
+        Ok(id)
+    }
+
+    fn api_tokens(&self, enterprise: u64) -> Result<Vec<ApiTokenRecord>> {
+        access::api_tokens(&*self.lock()?, enterprise)
+    }
+
+    fn api_token_by_digest(&self, digest: &[u8; 32]) -> Result<Option<ApiTokenRecord>> {
+        access::api_token_by_digest(&*self.lock()?, digest)
+    }
+
+    fn touch_api_token(&self, id: u64, at: Timestamp) -> Result<()> {
+        access::touch_api_token(&*self.lock()?, id, at)
+    }
+
+    fn revoke_api_token(&self, enterprise: u64, id: u64, audit: &AuditRecord) -> Result<()> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        access::revoke_api_token(&tx, enterprise, id, audit)?;
+        write::finish(tx, enterprise)
     }
 }
 

@@ -26,9 +26,12 @@ use orgdir_domain::model::{
 };
 use orgdir_domain::role::Permission;
 
-use crate::{AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, Error, OP_DELETE, OP_PUT, Store};
+use crate::{
+    ApiTokenRecord, AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, Error, NewApiToken,
+    OP_DELETE, OP_PUT, OperatorRecord, Store, TokenAccess, TokenOwner,
+};
 
-/// Runs every check against `store`, which must not hold enterprises 900001–900009 yet
+/// Runs every check against `store`, which must not hold enterprises 900001–900010 yet
 /// (an empty store is simplest). Panics on the first failure.
 pub fn storage_suite(store: &dyn Store) {
     round_trip(store);
@@ -37,6 +40,8 @@ pub fn storage_suite(store: &dyn Store) {
     audit_queries(store);
     duplicate_enterprise_is_refused(store);
     failed_commit_writes_nothing(store);
+    operators(store);
+    api_tokens(store);
 }
 
 /// A deterministic entryUUID: the enterprise number and a counter.
@@ -958,4 +963,207 @@ fn failed_commit_writes_nothing(store: &dyn Store) {
         vec![Change::PutOrg(new_org), Change::Enterprise(Box::new(taken))],
         conflict,
     );
+}
+
+fn operators(store: &dyn Store) {
+    let alice = OperatorRecord {
+        name: "Suite-Alice".into(),
+        password: "{ARGON2}$argon2id$v=19$alice".into(),
+        created_at: 1_000,
+        disabled: false,
+    };
+    let bob = OperatorRecord {
+        name: "suite-bob".into(),
+        password: "{ARGON2}$argon2id$v=19$bob".into(),
+        created_at: 1_001,
+        disabled: true,
+    };
+    store.put_operator(&bob).unwrap();
+    store.put_operator(&alice).unwrap();
+    assert_eq!(store.operator("SUITE-alice").unwrap(), Some(alice.clone()));
+    assert_eq!(store.operator("suite-bob").unwrap(), Some(bob.clone()));
+    assert_eq!(store.operator("suite-nobody").unwrap(), None);
+    let ours = |store: &dyn Store| -> Vec<OperatorRecord> {
+        store
+            .operators()
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.name.to_ascii_lowercase().starts_with("suite-"))
+            .collect()
+    };
+    assert_eq!(ours(store), [alice.clone(), bob.clone()], "ordered by name");
+
+    // The same name in another case replaces the operator (new spelling, password, flag).
+    let renamed = OperatorRecord {
+        name: "SUITE-ALICE".into(),
+        password: "{ARGON2}$argon2id$v=19$new".into(),
+        created_at: 1_002,
+        disabled: true,
+    };
+    store.put_operator(&renamed).unwrap();
+    assert_eq!(ours(store), [renamed.clone(), bob.clone()]);
+    assert!(
+        !format!("{renamed:?}").contains("argon2id"),
+        "no hash in Debug"
+    );
+
+    store.remove_operator("suite-alice").unwrap();
+    assert_eq!(store.operator("Suite-Alice").unwrap(), None);
+    assert!(matches!(
+        store.remove_operator("suite-alice"),
+        Err(Error::NotFound(_))
+    ));
+    store.remove_operator("SUITE-BOB").unwrap();
+    assert!(ours(store).is_empty());
+}
+
+fn api_tokens(store: &dyn Store) {
+    const N: u64 = 900_010;
+    let mut b = sample(N, "dc=tokens,dc=test");
+    store
+        .create_enterprise(&b.state, &record(1_000, "cli", "enterprise.create"))
+        .unwrap();
+    let carol = b.member("carol");
+    let alice = b.member("alice.smith");
+    let member = |id: MemberId, state: &EnterpriseState| TokenOwner::Member {
+        id,
+        uuid: state.members[&id].uuid,
+    };
+    let new = |owner: TokenOwner, name: &str, fill: u8| NewApiToken {
+        enterprise: N,
+        owner,
+        name: name.into(),
+        digest: [fill; 32],
+        access: TokenAccess::Read,
+        created_at: 3_000,
+        expires_at: None,
+    };
+    let audit_before = all_audit(store, N);
+    let log_before = head(store);
+
+    let admin_token = new(TokenOwner::Admin, "nightly export", 1);
+    let carol_token = NewApiToken {
+        access: TokenAccess::ReadWrite,
+        expires_at: Some(9_000),
+        ..new(member(carol, &b.state), "provisioning", 2)
+    };
+    let alice_token = new(member(alice, &b.state), "alice's", 3);
+    let a = store
+        .create_api_token(&admin_token, &record(3_000, "super", "token.create"))
+        .unwrap();
+    let c = store
+        .create_api_token(&carol_token, &record(3_001, "member carol", "token.create"))
+        .unwrap();
+    let al = store
+        .create_api_token(&alice_token, &record(3_002, "super", "token.create"))
+        .unwrap();
+    assert!(a < c && c < al, "ids grow: {a} {c} {al}");
+    let stored = |t: &NewApiToken, id: u64| ApiTokenRecord {
+        id,
+        enterprise: t.enterprise,
+        owner: t.owner,
+        name: t.name.clone(),
+        digest: t.digest,
+        access: t.access,
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        last_used_at: None,
+    };
+    assert_eq!(
+        store.api_tokens(N).unwrap(),
+        [
+            stored(&admin_token, a),
+            stored(&carol_token, c),
+            stored(&alice_token, al)
+        ]
+    );
+    assert_eq!(
+        store.api_token_by_digest(&[2; 32]).unwrap(),
+        Some(stored(&carol_token, c))
+    );
+    assert_eq!(store.api_token_by_digest(&[9; 32]).unwrap(), None);
+    assert!(
+        store.api_tokens(900_001).unwrap().is_empty(),
+        "per enterprise"
+    );
+    assert_eq!(head(store), log_before, "tokens are not directory rows");
+    let audit = all_audit(store, N);
+    assert_eq!(audit.len(), audit_before.len() + 3);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].at),
+        ("token.create", 3_002)
+    );
+
+    // Refused writes leave nothing behind, not even their audit row.
+    let refused = |what: &str, t: NewApiToken, ok: fn(&Error) -> bool| {
+        let err = store
+            .create_api_token(&t, &record(4_000, "super", "token.create"))
+            .expect_err(what);
+        assert!(ok(&err), "{what}: unexpected error {err:?}");
+        assert_eq!(store.api_tokens(N).unwrap().len(), 3, "{what}");
+        assert_eq!(all_audit(store, N), audit, "{what}: no audit row");
+    };
+    refused(
+        "a digest already stored",
+        new(TokenOwner::Admin, "again", 1),
+        |e| matches!(e, Error::Conflict(_)),
+    );
+    let ghost = TokenOwner::Member {
+        id: MemberId(999_999),
+        uuid: [7; 16],
+    };
+    refused("a missing member", new(ghost, "ghost", 4), |e| {
+        matches!(e, Error::Conflict(_))
+    });
+    refused(
+        "an unknown enterprise",
+        NewApiToken {
+            enterprise: 999_999,
+            ..new(TokenOwner::Admin, "nowhere", 5)
+        },
+        |e| matches!(e, Error::NotFound(_)),
+    );
+
+    store.touch_api_token(c, 5_000).unwrap();
+    store.touch_api_token(999_999, 5_000).unwrap();
+    assert_eq!(
+        store
+            .api_token_by_digest(&[2; 32])
+            .unwrap()
+            .unwrap()
+            .last_used_at,
+        Some(5_000)
+    );
+
+    // Revoking: only within its enterprise, with an audit row, once.
+    assert!(matches!(
+        store.revoke_api_token(900_001, a, &record(6_000, "super", "token.revoke")),
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(
+        all_audit(store, N),
+        audit,
+        "a refused revoke writes no audit row"
+    );
+    store
+        .revoke_api_token(N, a, &record(6_001, "super", "token.revoke"))
+        .unwrap();
+    assert_eq!(store.api_token_by_digest(&[1; 32]).unwrap(), None);
+    assert!(matches!(
+        store.revoke_api_token(N, a, &record(6_002, "super", "token.revoke")),
+        Err(Error::NotFound(_))
+    ));
+    let audit = all_audit(store, N);
+    assert_eq!(
+        (audit[0].action.as_str(), audit[0].at),
+        ("token.revoke", 6_001)
+    );
+
+    // A deleted member's tokens go with it.
+    let changes = b.run(Command::DeleteMember { member: alice }).changes;
+    store
+        .commit(N, &changes, &record(7_000, "super", "member.delete"))
+        .unwrap();
+    let left: Vec<u64> = store.api_tokens(N).unwrap().iter().map(|t| t.id).collect();
+    assert_eq!(left, [c]);
 }

@@ -64,8 +64,12 @@ fn data_survives_close_and_reopen() {
 #[test]
 fn migrations_are_recorded_once() {
     let dir = tempfile::tempdir().unwrap();
-    let expected = vec![(1, "init".to_string()), (2, "containers".to_string())];
-    assert_eq!(SCHEMA_VERSION, 2);
+    let expected = vec![
+        (1, "init".to_string()),
+        (2, "containers".to_string()),
+        (3, "operators_tokens".to_string()),
+    ];
+    assert_eq!(SCHEMA_VERSION, 3);
     {
         let store = SqliteStore::open(&db(&dir)).unwrap();
         assert_eq!(store.applied_migrations().unwrap(), expected);
@@ -84,12 +88,14 @@ fn migrations_are_recorded_once() {
         .collect::<Result<_, _>>()
         .unwrap();
     for t in [
+        "api_tokens",
         "audit",
         "changelog",
         "enterprises",
         "group_members",
         "groups",
         "members",
+        "operators",
         "orgs",
         "roles",
         "schema_migrations",

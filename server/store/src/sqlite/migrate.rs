@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "containers",
         sql: include_str!("../../migrations/sqlite/0002_containers.sql"),
     },
+    Migration {
+        version: 3,
+        name: "operators_tokens",
+        sql: include_str!("../../migrations/sqlite/0003_operators_tokens.sql"),
+    },
 ];
 
 /// The schema version this build writes (the last migration's).

@@ -21,14 +21,14 @@ use crate::error::{Error, Result};
 use crate::record::{AuditEntry, AuditQuery, ChangelogEntry};
 
 /// Typed column access that reports unmappable values as [`Error::Corrupt`].
-struct Cols<'a, 'r> {
+pub(super) struct Cols<'a, 'r> {
     row: &'a Row<'r>,
     table: &'static str,
     key: Option<(u64, u64)>,
 }
 
 impl<'a, 'r> Cols<'a, 'r> {
-    fn new(row: &'a Row<'r>, table: &'static str) -> Self {
+    pub(super) fn new(row: &'a Row<'r>, table: &'static str) -> Self {
         Cols {
             row,
             table,
@@ -36,7 +36,7 @@ impl<'a, 'r> Cols<'a, 'r> {
         }
     }
 
-    fn get<T: FromSql>(&self, idx: usize) -> Result<T> {
+    pub(super) fn get<T: FromSql>(&self, idx: usize) -> Result<T> {
         self.row.get(idx).map_err(|e| match e {
             rusqlite::Error::FromSqlConversionFailure(..)
             | rusqlite::Error::IntegralValueOutOfRange(..)
@@ -45,7 +45,7 @@ impl<'a, 'r> Cols<'a, 'r> {
         })
     }
 
-    fn corrupt(&self, what: String) -> Error {
+    pub(super) fn corrupt(&self, what: String) -> Error {
         match self.key {
             Some((ent, id)) => Error::Corrupt(format!("{} row ({ent}, {id}): {what}", self.table)),
             None => Error::Corrupt(format!("{}: {what}", self.table)),
@@ -374,7 +374,7 @@ pub(super) fn changelog_since(
 }
 
 /// A query argument that SQLite's 64-bit signed integers can hold.
-fn int(v: u64, what: &str) -> Result<Value> {
+pub(super) fn int(v: u64, what: &str) -> Result<Value> {
     i64::try_from(v)
         .map(Value::Integer)
         .map_err(|_| Error::Invalid(format!("{what} {v} is beyond the stored range")))

@@ -492,7 +492,7 @@ fn log(
         .map_err(|_| Error::Corrupt("changelog sequence is negative".into()))
 }
 
-fn insert_audit(tx: &Connection, enterprise: u64, a: &AuditRecord) -> Result<()> {
+pub(super) fn insert_audit(tx: &Connection, enterprise: u64, a: &AuditRecord) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO audit (enterprise, at, actor, source, action, target, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
