@@ -58,6 +58,7 @@ fn owner_principal(snap: &Snapshot, owner: TokenOwner) -> Option<Principal> {
             enterprise: snap.number(),
             kind: PrincipalKind::Admin,
             dn: format!("{ADMIN_RDN},{}", snap.base),
+            holder: None,
         }),
         TokenOwner::Member { id, uuid } => {
             let member = snap.state.members.get(&id)?;
@@ -69,6 +70,7 @@ fn owner_principal(snap: &Snapshot, owner: TokenOwner) -> Option<Principal> {
                 enterprise: snap.number(),
                 kind: PrincipalKind::Member(id),
                 dn: entry.dn.to_string(),
+                holder: Some(uuid),
             })
         }
     }

@@ -521,3 +521,50 @@ async fn anonymous_clients_read_only_the_root_dse() -> Result<()> {
     }
     Ok(())
 }
+
+/// ORG-5: once an account is given to another person, an LDAP connection the previous holder
+/// bound earlier no longer acts as that account (it would otherwise read as the new person).
+#[tokio::test]
+async fn a_reassigned_account_ends_the_previous_holders_ldap_connection() -> Result<()> {
+    let server = own_server(Options::new())?;
+    let mut before = as_member(&server, 10005).await?;
+    search_ok(&mut before, BASE, Scope::Subtree, "(uid=10001)", &["cn"]).await?;
+
+    // The administrator reassigns 10005 over the API (bearer session token).
+    let addr = server.http_addr();
+    let json = format!(r#"{{"enterprise":100001,"password":"{ADMIN_PW}"}}"#);
+    let headers = [("Content-Type", "application/json")];
+    let (status, _, body) =
+        crate::support::http_request(addr, "POST", "/api/v1/session", &headers, &json)?;
+    ensure!(status == 200, "sign-in: {status} {body}");
+    let token: serde_json::Value = serde_json::from_str(&body)?;
+    let auth = format!("Bearer {}", token["token"].as_str().unwrap_or_default());
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
+    let (status, _, body) =
+        crate::support::http_request(addr, "GET", "/api/v1/members?q=10005", &headers, "")?;
+    ensure!(status == 200, "{status} {body}");
+    let list: serde_json::Value = serde_json::from_str(&body)?;
+    let id = list["members"][0]["id"].as_u64().unwrap_or_default();
+    let (status, _, body) = crate::support::http_request(
+        addr,
+        "POST",
+        &format!("/api/v1/members/{id}/reassign"),
+        &headers,
+        r#"{"name":"New Holder","password":"New-Holder-Passw0rd-1"}"#,
+    )?;
+    ensure!(status == 204 || status == 200, "reassign: {status} {body}");
+
+    // The old connection sees nothing any more; a fresh bind with the old password fails.
+    let (entries, res) = search(&mut before, BASE, Scope::Subtree, "(uid=10001)", &["cn"]).await?;
+    ensure!(
+        entries.is_empty() && res.rc != 0,
+        "the previous holder still reads: rc {} {entries:?}",
+        res.rc
+    );
+    let (_, res) = try_bind(&server, "10005", &password(10005)).await?;
+    ensure!(res.rc == 49, "old password still binds: {}", res.rc);
+    Ok(())
+}

@@ -141,6 +141,7 @@ async fn member_page_edits_reassigns_and_deletes() {
     assert_eq!(member_json(&app, &admin, id).await["name"], "Chen Jing 2");
     // Reassign needs the confirmation box; then the account has a new holder and UUID.
     let uuid = m["entry_uuid"].clone();
+    let (previous, _) = sign_in(&app, "10005", "Passw0rd-10005").await;
     let r = post(
         &app,
         &admin,
@@ -164,6 +165,11 @@ async fn member_page_edits_reassigns_and_deletes() {
     );
     assert_ne!(m["entry_uuid"], uuid);
     assert_eq!(m["mobile"], serde_json::Value::Null);
+    // The previous holder's session does not become the new person's.
+    let r = send(&app, "GET", "/panel/", &previous, &[], None).await;
+    assert_eq!(r.location, "/panel/signin", "the old session still works");
+    let r = send(&app, "GET", "/api/v1/me", &previous, &[], None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // Delete, confirmed.
     let r = post(
         &app,

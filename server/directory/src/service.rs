@@ -103,6 +103,10 @@ pub struct Principal {
     pub kind: PrincipalKind,
     /// Its DN (for WhoAmI and audit).
     pub dn: String,
+    /// For a member: the entryUUID of the person who signed in. An account given to someone
+    /// else (ORG-5) gets a new one, and [`Directory::viewer`] then refuses the old holder's
+    /// sessions, LDAP connections and tokens. `None` for the administrator and services.
+    pub holder: Option<[u8; 16]>,
 }
 
 /// The kinds of identity that can bind.
@@ -626,7 +630,7 @@ impl Directory {
             PrincipalKind::Admin => Viewer::Full,
             PrincipalKind::Member(id) => {
                 let m = snap.state.members.get(&id)?;
-                if m.disabled {
+                if m.disabled || p.holder.is_some_and(|u| u != m.uuid) {
                     return None;
                 }
                 Viewer::Member {
@@ -664,6 +668,7 @@ impl Directory {
                         enterprise: snap.number(),
                         kind: PrincipalKind::Admin,
                         dn: format!("{ADMIN_RDN},{}", snap.base),
+                        holder: None,
                     },
                     hash: snap.state.enterprise.super_password.clone(),
                     enabled: true,
@@ -680,6 +685,7 @@ impl Directory {
                             enterprise: snap.number(),
                             kind: PrincipalKind::Service(s),
                             dn: entry.dn.to_string(),
+                            holder: None,
                         },
                         hash: svc.password.clone(),
                         enabled: !svc.disabled,
@@ -1145,6 +1151,7 @@ fn member_target(snap: &Snapshot, id: MemberId) -> Option<BindTarget> {
             enterprise: snap.number(),
             kind: PrincipalKind::Member(id),
             dn: entry.dn.to_string(),
+            holder: Some(m.uuid),
         },
         hash: m.password.clone(),
         enabled: !m.disabled,

@@ -900,6 +900,7 @@ impl Handler {
                     enterprise: me.enterprise,
                     kind: PrincipalKind::Admin,
                     dn: dn.to_string(),
+                    holder: None,
                 });
             }
             resolve(&snap, &viewer, &dn).ok()?
@@ -910,15 +911,19 @@ impl Handler {
             snap.can_see(&viewer, vis.as_deref(), eid).then_some(eid)?
         };
         let e = snap.entry(eid)?;
-        let kind = match e.kind {
-            EntryKind::Member(m) => PrincipalKind::Member(m),
-            EntryKind::Service(s) => PrincipalKind::Service(s),
+        let (kind, holder) = match e.kind {
+            EntryKind::Member(m) => (
+                PrincipalKind::Member(m),
+                snap.state.members.get(&m).map(|x| x.uuid),
+            ),
+            EntryKind::Service(s) => (PrincipalKind::Service(s), None),
             _ => return None,
         };
         Some(Principal {
             enterprise: me.enterprise,
             kind,
             dn: e.dn.to_string(),
+            holder,
         })
     }
 }
