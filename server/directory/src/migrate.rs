@@ -360,6 +360,7 @@ pub async fn import_records(
         groups_rdn: groups_rdn.clone(),
         services_rdn: services_rdn.clone(),
         uuid: root_uuid(&root.rec).unwrap_or_else(|| dir.new_uuid()),
+        account: Default::default(),
         created_at: now,
         modified_at: now,
     };

@@ -444,6 +444,7 @@ impl Directory {
             groups_rdn: "cn=groups".into(),
             services_rdn: "cn=services".into(),
             uuid: uuid(),
+            account: Default::default(),
             created_at: now,
             modified_at: now,
         };
@@ -1291,6 +1292,28 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
                 .unwrap_or_default(),
         ),
         Command::SetSuperPassword { .. } => ("enterprise.super_password", String::new()),
+        Command::SubmitProfile {
+            name, short_name, ..
+        } => (
+            "enterprise.profile_submit",
+            format!("{name} ({short_name})"),
+        ),
+        Command::ReviewProfile { approve, reason } => (
+            if *approve {
+                "enterprise.profile_approve"
+            } else {
+                "enterprise.profile_reject"
+            },
+            reason.clone().unwrap_or_default(),
+        ),
+        Command::SetRecoveryEmail { email } => (
+            "enterprise.recovery_email",
+            email.clone().unwrap_or_default(),
+        ),
+        Command::SetInitialPassword { hash } => (
+            "enterprise.initial_password",
+            if hash.is_some() { "set" } else { "cleared" }.to_string(),
+        ),
         Command::UpgradeHash { .. } => ("password.upgrade", String::new()),
         Command::SetEnterpriseTerms {
             seats,

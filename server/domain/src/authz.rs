@@ -61,15 +61,20 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             "only the operator changes seats, account ranges and expiry".into(),
         ));
     }
+    if matches!(cmd, Command::ReviewProfile { .. }) && actor == Actor::EnterpriseAdmin {
+        return Err(Denied("only the operator reviews profile changes".into()));
+    }
     let (need, writer_ok) = match actor {
         Actor::System | Actor::EnterpriseAdmin => return Ok(()),
         // The operator sets what an enterprise bought and nothing else: the enterprise is
         // run by its own administrator.
         Actor::Operator => {
             return match cmd {
-                Command::SetEnterpriseTerms { .. } => Ok(()),
+                Command::SetEnterpriseTerms { .. } | Command::ReviewProfile { .. } => Ok(()),
                 _ => Err(Denied(
-                    "the operator only changes seats, account ranges, expiry and limits".into(),
+                    "the operator only changes seats, account ranges, expiry and limits, and \
+                     reviews profile changes"
+                        .into(),
                 )),
             };
         }
@@ -192,6 +197,12 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
         Command::SetSuperPassword { .. } => {
             deny("only the enterprise administrator sets the super password")
         }
+        Command::SubmitProfile { .. }
+        | Command::SetRecoveryEmail { .. }
+        | Command::SetInitialPassword { .. } => {
+            deny("only the enterprise administrator changes the enterprise account")
+        }
+        Command::ReviewProfile { .. } => deny("only the operator reviews profile changes"),
         Command::UpgradeHash { .. } => deny("only the server upgrades password hashes"),
         Command::SetEnterpriseTerms { .. } => {
             deny("only the operator changes seats, account ranges and expiry")

@@ -291,6 +291,34 @@ pub enum Command {
         /// New hash.
         hash: String,
     },
+    /// The enterprise submits a profile change for review (ENT-1); it replaces any change
+    /// still waiting. The live profile does not change.
+    SubmitProfile {
+        /// Proposed full name.
+        name: String,
+        /// Proposed short name.
+        short_name: String,
+        /// Proposed profile.
+        profile: Box<crate::model::Profile>,
+    },
+    /// The operator approves (the change goes live) or rejects (with a reason) the waiting
+    /// profile change.
+    ReviewProfile {
+        /// Approve?
+        approve: bool,
+        /// Why not (required to reject).
+        reason: Option<String>,
+    },
+    /// Set or clear the recovery email (ENT-2).
+    SetRecoveryEmail {
+        /// The address.
+        email: Option<String>,
+    },
+    /// Set or clear the hash of the initial password for members created from now on (ENT-4).
+    SetInitialPassword {
+        /// The hash.
+        hash: Option<String>,
+    },
     /// Re-hash a password with a stronger scheme after a successful bind: replaces the
     /// stored hash only if it is still `old` (a password changed meanwhile wins).
     UpgradeHash {
@@ -872,8 +900,114 @@ pub fn apply(
             out.changes
                 .push(Change::Enterprise(Box::new(state.enterprise.clone())));
         }
+        Command::SubmitProfile {
+            name,
+            short_name,
+            profile,
+        } => {
+            let change = ProfileChange {
+                name: validate::text("name", &name, 200)?,
+                short_name: validate::text("short_name", &short_name, 64)?,
+                profile: validate_profile(*profile)?,
+                submitted_at: now,
+            };
+            let e = &state.enterprise;
+            if change.name == e.name
+                && change.short_name == e.short_name
+                && change.profile == e.account.profile
+            {
+                return Err(RuleError::Conflict(
+                    "the submitted profile is the same as the live one".into(),
+                ));
+            }
+            let e = &mut state.enterprise;
+            e.account.pending = Some(change);
+            e.modified_at = now;
+            out.changes.push(Change::Enterprise(Box::new(e.clone())));
+        }
+        Command::ReviewProfile { approve, reason } => {
+            let Some(change) = state.enterprise.account.pending.take() else {
+                return Err(RuleError::Conflict(
+                    "no profile change is waiting for review".into(),
+                ));
+            };
+            let reason = reason
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty());
+            if !approve && reason.is_none() {
+                return Err(RuleError::invalid("reason", "a rejection needs a reason"));
+            }
+            if approve {
+                if change.short_name != state.enterprise.short_name {
+                    // The root org is named after the short name.
+                    let root = state.root();
+                    if let Some(mut o) = state.orgs.get(&root).cloned() {
+                        o.name = change.short_name.clone();
+                        o.modified_at = now;
+                        state.orgs.insert(root, o.clone());
+                        out.changes.push(Change::PutOrg(o));
+                    }
+                }
+                let e = &mut state.enterprise;
+                e.name = change.name;
+                e.short_name = change.short_name;
+                e.account.profile = change.profile;
+            }
+            let e = &mut state.enterprise;
+            e.account.last_review = Some(Review {
+                approved: approve,
+                reason,
+                at: now,
+            });
+            e.modified_at = now;
+            out.changes.push(Change::Enterprise(Box::new(e.clone())));
+        }
+        Command::SetRecoveryEmail { email } => {
+            let email = match email
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty())
+            {
+                Some(m) => Some(validate::email(&m)?),
+                None => None,
+            };
+            let e = &mut state.enterprise;
+            e.account.recovery_email = email;
+            e.modified_at = now;
+            out.changes.push(Change::Enterprise(Box::new(e.clone())));
+        }
+        Command::SetInitialPassword { hash } => {
+            let e = &mut state.enterprise;
+            e.account.initial_password = hash;
+            e.modified_at = now;
+            out.changes.push(Change::Enterprise(Box::new(e.clone())));
+        }
     }
     Ok(out)
+}
+
+/// Checks and trims a submitted profile: emails and phones well-formed, texts bounded.
+fn validate_profile(p: Profile) -> Result<Profile, RuleError> {
+    let text = |field: &'static str, v: Option<String>, max: usize| -> Result<_, RuleError> {
+        match v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) {
+            Some(v) => Ok(Some(validate::text(field, &v, max)?)),
+            None => Ok(None),
+        }
+    };
+    let contact_email = match p.contact_email.filter(|m| !m.trim().is_empty()) {
+        Some(m) => Some(validate::email(&m)?),
+        None => None,
+    };
+    let contact_phone = match p.contact_phone.filter(|m| !m.trim().is_empty()) {
+        Some(m) => Some(validate::mobile(&m)?),
+        None => None,
+    };
+    Ok(Profile {
+        address: text("address", p.address, 300)?,
+        industry: text("industry", p.industry, 100)?,
+        contact_name: text("contact_name", p.contact_name, 64)?,
+        contact_phone,
+        contact_email,
+    })
 }
 
 /// Takes a member out of every group it is in or owns.
@@ -1116,8 +1250,13 @@ fn new_member(
             Some(s) => validate::path("login_shell", &s)?,
             None => "/bin/bash".into(),
         },
-        password: new.password,
-        must_change_password: new.must_change_password,
+        // ENT-4: without a password of its own, a new member gets the enterprise's initial
+        // password, to be changed at the first sign-in.
+        must_change_password: new.must_change_password
+            || (new.password.is_none() && state.enterprise.account.initial_password.is_some()),
+        password: new
+            .password
+            .or_else(|| state.enterprise.account.initial_password.clone()),
         uuid: (ctx.uuid)(),
         created_at: ctx.now,
         modified_at: ctx.now,

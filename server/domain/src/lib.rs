@@ -12,7 +12,7 @@
 //!     naming_context: "dc=example,dc=com".into(), seats: 500, account_range: (10001, 19999),
 //!     expires_at: None, domain: None, super_password: None, limits: Limits::default(),
 //!     posix_base: 10000, groups_rdn: "cn=groups".into(),
-//!     services_rdn: "cn=services".into(), uuid: [0; 16], created_at: 0, modified_at: 0,
+//!     services_rdn: "cn=services".into(), uuid: [0; 16], account: Default::default(), created_at: 0, modified_at: 0,
 //! };
 //! let mut n = 0u8;
 //! let mut uuid = || { n += 1; [n; 16] };

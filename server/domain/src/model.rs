@@ -72,10 +72,68 @@ pub struct Enterprise {
     pub services_rdn: String,
     /// entryUUID of the root entry.
     pub uuid: [u8; 16],
+    /// Profile, its pending change, recovery email, initial password (ENT-1, 2, 4).
+    pub account: EnterpriseAccount,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change time.
     pub modified_at: Timestamp,
+}
+
+/// The enterprise's profile beyond its two names (SPEC ENT-1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Postal address.
+    pub address: Option<String>,
+    /// Industry.
+    pub industry: Option<String>,
+    /// Contact person (ENT-2).
+    pub contact_name: Option<String>,
+    /// Contact person's phone.
+    pub contact_phone: Option<String>,
+    /// Contact person's email.
+    pub contact_email: Option<String>,
+}
+
+/// A profile change the enterprise submitted, waiting for the operator's review (ENT-1):
+/// the whole proposed profile, names included. The live values stay until it is approved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileChange {
+    /// Proposed full name.
+    pub name: String,
+    /// Proposed short name (names the root org).
+    pub short_name: String,
+    /// Proposed profile.
+    pub profile: Profile,
+    /// When it was submitted.
+    pub submitted_at: Timestamp,
+}
+
+/// The operator's decision on the last reviewed profile change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Review {
+    /// Approved (live now) or rejected.
+    pub approved: bool,
+    /// Why it was rejected (always given on rejection).
+    pub reason: Option<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The enterprise account's own data (SPEC ENT-1, ENT-2, ENT-4).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnterpriseAccount {
+    /// The live profile.
+    pub profile: Profile,
+    /// A submitted change waiting for review.
+    pub pending: Option<ProfileChange>,
+    /// The last review's outcome.
+    pub last_review: Option<Review>,
+    /// Where super password recovery links go (ENT-2).
+    pub recovery_email: Option<String>,
+    /// Hash of the initial password members created from now on get, to be changed at
+    /// their first sign-in (ENT-4).
+    pub initial_password: Option<String>,
 }
 
 /// A node of the org tree. The root org has no parent and is the naming-context entry.

@@ -48,6 +48,7 @@ impl World {
             groups_rdn: "cn=groups".into(),
             services_rdn: "cn=services".into(),
             uuid: [0; 16],
+            account: Default::default(),
             created_at: 0,
             modified_at: 0,
         };
@@ -598,8 +599,8 @@ fn permissions_and_scope() {
         enterprise admin anything: allowed
         enterprise admin buys seats: permission denied: only the operator changes seats, account ranges and expiry
         operator sets seats: allowed
-        operator deletes an org: permission denied: the operator only changes seats, account ranges, expiry and limits
-        operator sets the super password: permission denied: the operator only changes seats, account ranges, expiry and limits
+        operator deletes an org: permission denied: the operator only changes seats, account ranges, expiry and limits, and reviews profile changes
+        operator sets the super password: permission denied: the operator only changes seats, account ranges, expiry and limits, and reviews profile changes
     "#]].assert_eq(&table);
 }
 
@@ -699,4 +700,127 @@ fn role_rules() {
         enterprise admin creates an all-powerful role: allowed
     "#]]
     .assert_eq(&table);
+}
+
+/// ENT-1: a submitted profile waits; the live one stays until the operator approves; a
+/// rejection needs a reason; only the administrator submits and only the operator reviews.
+#[test]
+fn profile_changes_wait_for_the_operator() {
+    let mut w = World::new();
+    let submit = |name: &str, short: &str, phone: Option<&str>| Command::SubmitProfile {
+        name: name.into(),
+        short_name: short.into(),
+        profile: Box::new(Profile {
+            industry: Some("Software".into()),
+            contact_phone: phone.map(Into::into),
+            ..Profile::default()
+        }),
+    };
+    let review = |approve: bool, reason: Option<&str>| Command::ReviewProfile {
+        approve,
+        reason: reason.map(Into::into),
+    };
+    check(
+        w.run(review(true, None)),
+        expect!["no profile change is waiting for review"],
+    );
+    check(
+        w.run(submit("New Name Ltd", "NewName", Some("phone?"))),
+        expect![
+            "invalid mobile: expected digits, optionally starting with '+' (at most 20 characters)"
+        ],
+    );
+    let live = w.state.enterprise.clone();
+    check(
+        w.run(submit("New Name Ltd", "NewName", Some("+86 10 1234"))),
+        expect!["ok"],
+    );
+    assert_eq!(w.state.enterprise.name, live.name, "the live name stays");
+    assert_eq!(w.state.enterprise.account.profile, live.account.profile);
+    assert!(w.state.enterprise.account.pending.is_some());
+    // Who may do what.
+    let s = submit("X", "X", None);
+    expect!["permission denied: only the enterprise administrator changes the enterprise account"]
+        .assert_eq(&authz(&w, Actor::Member(w.member("10002")), &s));
+    expect!["allowed"].assert_eq(&authz(&w, Actor::EnterpriseAdmin, &s));
+    expect!["permission denied: only the operator reviews profile changes"].assert_eq(&authz(
+        &w,
+        Actor::EnterpriseAdmin,
+        &review(true, None),
+    ));
+    expect!["allowed"].assert_eq(&authz(&w, Actor::Operator, &review(true, None)));
+    // Rejection needs a reason and keeps the live values.
+    check(
+        w.run(review(false, Some("  "))),
+        expect!["invalid reason: a rejection needs a reason"],
+    );
+    check(
+        w.run(review(false, Some("licence name differs"))),
+        expect!["ok"],
+    );
+    assert_eq!(w.state.enterprise.name, live.name);
+    assert!(w.state.enterprise.account.pending.is_none());
+    let r = w.state.enterprise.account.last_review.clone().unwrap();
+    assert_eq!(
+        (r.approved, r.reason.as_deref()),
+        (false, Some("licence name differs"))
+    );
+    // Approval makes it live, the root org included.
+    check(
+        w.run(submit("New Name Ltd", "NewName", None)),
+        expect!["ok"],
+    );
+    check(w.run(review(true, None)), expect!["ok"]);
+    assert_eq!(w.state.enterprise.name, "New Name Ltd");
+    assert_eq!(w.state.enterprise.short_name, "NewName");
+    assert_eq!(w.state.orgs[&w.root()].name, "NewName");
+    assert_eq!(
+        w.state.enterprise.account.profile.industry.as_deref(),
+        Some("Software")
+    );
+    check(
+        w.run(submit("New Name Ltd", "NewName", None)),
+        expect!["the submitted profile is the same as the live one"],
+    );
+}
+
+/// ENT-4: members created after the initial password is set get it and must change it;
+/// members with a password of their own, or created before, do not.
+#[test]
+fn initial_password_applies_to_members_created_afterwards() {
+    let mut w = World::new();
+    let a = w.org("A1");
+    let member = w.role(BuiltinRole::Member);
+    let before = w.member("10001");
+    check(
+        w.run(Command::SetInitialPassword {
+            hash: Some("{ARGON2}initial".into()),
+        }),
+        expect!["ok"],
+    );
+    assert_eq!(w.state.members[&before].password, None);
+    w.add("10004", a, member, vec![]).unwrap();
+    let m = w.state.member_by_account("10004").unwrap();
+    assert_eq!(m.password.as_deref(), Some("{ARGON2}initial"));
+    assert!(m.must_change_password);
+    check(
+        w.run(Command::AddMember(Box::new(NewMember {
+            account: Some("10005".into()),
+            org: Some(a),
+            name: "Own Password".into(),
+            role: Some(member),
+            password: Some("{ARGON2}own".into()),
+            ..NewMember::default()
+        }))),
+        expect!["ok"],
+    );
+    let m = w.state.member_by_account("10005").unwrap();
+    assert_eq!(m.password.as_deref(), Some("{ARGON2}own"));
+    assert!(!m.must_change_password);
+    expect!["permission denied: only the enterprise administrator changes the enterprise account"]
+        .assert_eq(&authz(
+            &w,
+            Actor::Member(w.member("10002")),
+            &Command::SetInitialPassword { hash: None },
+        ));
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use orgdir_domain::command::Change;
 use orgdir_domain::dn::{Dn, normalize_value};
 use orgdir_domain::limits::Limits;
-use orgdir_domain::model::{BuiltinRole, OrgId};
+use orgdir_domain::model::{BuiltinRole, EnterpriseAccount, OrgId, Profile, ProfileChange, Review};
 use orgdir_domain::role::Permission;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +80,110 @@ pub fn limits_from_json(text: &str) -> Result<Limits, String> {
         max_scope_orgs: row.max_scope_orgs,
         max_org_depth: row.max_org_depth,
         max_groups: row.max_groups,
+    })
+}
+
+/// The enterprise account's data as stored (one JSON column; every field optional so rows
+/// written before a field existed still read).
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct AccountRow {
+    profile: ProfileRow,
+    pending: Option<PendingRow>,
+    last_review: Option<ReviewRow>,
+    recovery_email: Option<String>,
+    initial_password: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(default)]
+struct ProfileRow {
+    address: Option<String>,
+    industry: Option<String>,
+    contact_name: Option<String>,
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingRow {
+    name: String,
+    short_name: String,
+    profile: ProfileRow,
+    submitted_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReviewRow {
+    approved: bool,
+    reason: Option<String>,
+    at: i64,
+}
+
+impl From<&Profile> for ProfileRow {
+    fn from(p: &Profile) -> ProfileRow {
+        ProfileRow {
+            address: p.address.clone(),
+            industry: p.industry.clone(),
+            contact_name: p.contact_name.clone(),
+            contact_phone: p.contact_phone.clone(),
+            contact_email: p.contact_email.clone(),
+        }
+    }
+}
+
+impl From<ProfileRow> for Profile {
+    fn from(p: ProfileRow) -> Profile {
+        Profile {
+            address: p.address,
+            industry: p.industry,
+            contact_name: p.contact_name,
+            contact_phone: p.contact_phone,
+            contact_email: p.contact_email,
+        }
+    }
+}
+
+/// The enterprise account as JSON text.
+pub fn account_to_json(a: &EnterpriseAccount) -> Result<String> {
+    let row = AccountRow {
+        profile: ProfileRow::from(&a.profile),
+        pending: a.pending.as_ref().map(|p| PendingRow {
+            name: p.name.clone(),
+            short_name: p.short_name.clone(),
+            profile: ProfileRow::from(&p.profile),
+            submitted_at: p.submitted_at,
+        }),
+        last_review: a.last_review.as_ref().map(|r| ReviewRow {
+            approved: r.approved,
+            reason: r.reason.clone(),
+            at: r.at,
+        }),
+        recovery_email: a.recovery_email.clone(),
+        initial_password: a.initial_password.clone(),
+    };
+    serde_json::to_string(&row).map_err(|e| Error::Invalid(format!("enterprise account: {e}")))
+}
+
+/// The enterprise account from JSON text; `Err` says what is wrong.
+pub fn account_from_json(text: &str) -> Result<EnterpriseAccount, String> {
+    let row: AccountRow = serde_json::from_str(text)
+        .map_err(|e| format!("enterprise account {text:?} is not valid: {e}"))?;
+    Ok(EnterpriseAccount {
+        profile: row.profile.into(),
+        pending: row.pending.map(|p| ProfileChange {
+            name: p.name,
+            short_name: p.short_name,
+            profile: p.profile.into(),
+            submitted_at: p.submitted_at,
+        }),
+        last_review: row.last_review.map(|r| Review {
+            approved: r.approved,
+            reason: r.reason,
+            at: r.at,
+        }),
+        recovery_email: row.recovery_email,
+        initial_password: row.initial_password,
     })
 }
 

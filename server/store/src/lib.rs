@@ -25,7 +25,7 @@
 //!     naming_context: "dc=example,dc=com".into(), seats: 500, account_range: (10001, 19999),
 //!     expires_at: None, domain: None, super_password: None, limits: Limits::default(),
 //!     posix_base: 10000, groups_rdn: "cn=groups".into(),
-//!     services_rdn: "cn=services".into(), uuid: [1; 16], created_at: 0, modified_at: 0,
+//!     services_rdn: "cn=services".into(), uuid: [1; 16], account: Default::default(), created_at: 0, modified_at: 0,
 //! };
 //! let state = EnterpriseState::new(ent, || [2; 16]);
 //! let audit = AuditRecord { at: 0, actor: "cli".into(), source: "cli".into(),

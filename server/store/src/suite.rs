@@ -21,8 +21,8 @@ use orgdir_domain::command::{
 };
 use orgdir_domain::limits::Limits;
 use orgdir_domain::model::{
-    BuiltinRole, Enterprise, EnterpriseState, GroupId, MemberId, OrgId, Role, RoleId, ServiceId,
-    Timestamp,
+    BuiltinRole, Enterprise, EnterpriseAccount, EnterpriseState, GroupId, MemberId, OrgId, Profile,
+    ProfileChange, Review, Role, RoleId, ServiceId, Timestamp,
 };
 use orgdir_domain::role::Permission;
 
@@ -75,6 +75,32 @@ pub fn enterprise(number: u64, naming_context: &str) -> Enterprise {
         groups_rdn: "ou=Groups".into(),
         services_rdn: "ou=Applications".into(),
         uuid: uuid(number, 0),
+        // Every field set, so the round trip through the store covers them.
+        account: EnterpriseAccount {
+            profile: Profile {
+                address: Some("1 Road, 北京".into()),
+                industry: Some("Software".into()),
+                contact_name: Some("Li Lei".into()),
+                contact_phone: Some("+86 10 1234".into()),
+                contact_email: Some("contact@example.com".into()),
+            },
+            pending: Some(ProfileChange {
+                name: format!("Enterprise {number} Group"),
+                short_name: "Group".into(),
+                profile: Profile {
+                    industry: Some("Hardware".into()),
+                    ..Profile::default()
+                },
+                submitted_at: 999,
+            }),
+            last_review: Some(Review {
+                approved: false,
+                reason: Some("name does not match the licence".into()),
+                at: 998,
+            }),
+            recovery_email: Some("it@example.com".into()),
+            initial_password: Some("{ARGON2}$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".into()),
+        },
         created_at: 1_000,
         modified_at: 1_001,
     }

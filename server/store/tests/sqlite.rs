@@ -68,8 +68,9 @@ fn migrations_are_recorded_once() {
         (1, "init".to_string()),
         (2, "containers".to_string()),
         (3, "operators_tokens".to_string()),
+        (4, "enterprise_account".to_string()),
     ];
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
     {
         let store = SqliteStore::open(&db(&dir)).unwrap();
         assert_eq!(store.applied_migrations().unwrap(), expected);

@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "operators_tokens",
         sql: include_str!("../../migrations/sqlite/0003_operators_tokens.sql"),
     },
+    Migration {
+        version: 4,
+        name: "enterprise_account",
+        sql: include_str!("../../migrations/sqlite/0004_enterprise_account.sql"),
+    },
 ];
 
 /// The schema version this build writes (the last migration's).

@@ -15,7 +15,8 @@ use rusqlite::types::{FromSql, Value};
 use rusqlite::{Connection, Row, params, params_from_iter};
 
 use crate::codec::{
-    builtin_from_key, contains_pattern, limits_from_json, orgs_from_json, permissions_from_json,
+    account_from_json, builtin_from_key, contains_pattern, limits_from_json, orgs_from_json,
+    permissions_from_json,
 };
 use crate::error::{Error, Result};
 use crate::record::{AuditEntry, AuditQuery, ChangelogEntry};
@@ -86,7 +87,7 @@ fn enterprises(conn: &Connection) -> Result<BTreeMap<u64, EnterpriseState>> {
     let mut stmt = conn.prepare_cached(
         "SELECT number, naming_context, short_name, name, seats, account_first, account_last,
              expires_at, domain, super_password, limits, posix_base, uuid, next_id, created_at,
-             modified_at, groups_rdn, services_rdn
+             modified_at, groups_rdn, services_rdn, account
          FROM enterprises",
     )?;
     let mut rows = stmt.query([])?;
@@ -96,6 +97,7 @@ fn enterprises(conn: &Connection) -> Result<BTreeMap<u64, EnterpriseState>> {
         let number: u64 = c.get(0)?;
         c.key = Some((number, number));
         let limits: String = c.get(10)?;
+        let account: String = c.get(18)?;
         let enterprise = Enterprise {
             number,
             naming_context: c.get(1)?,
@@ -113,6 +115,7 @@ fn enterprises(conn: &Connection) -> Result<BTreeMap<u64, EnterpriseState>> {
             modified_at: c.get(15)?,
             groups_rdn: c.get(16)?,
             services_rdn: c.get(17)?,
+            account: account_from_json(&account).map_err(|e| c.corrupt(e))?,
         };
         states.insert(
             number,

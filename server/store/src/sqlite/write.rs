@@ -14,7 +14,8 @@ use orgdir_domain::model::{
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, params};
 
 use crate::codec::{
-    change_target, limits_to_json, name_key, naming_context_key, orgs_to_json, permissions_to_json,
+    account_to_json, change_target, limits_to_json, name_key, naming_context_key, orgs_to_json,
+    permissions_to_json,
 };
 use crate::error::{Error, Result};
 use crate::record::{
@@ -188,12 +189,14 @@ fn refused(err: rusqlite::Error, enterprise: u64, what: &str) -> Error {
 
 fn insert_enterprise(tx: &Connection, e: &Enterprise, next_id: u64) -> rusqlite::Result<()> {
     let limits = limits_to_json(&e.limits).map_err(to_sql_failure)?;
+    let account = account_to_json(&e.account).map_err(to_sql_failure)?;
     tx.prepare_cached(
         "INSERT INTO enterprises (number, naming_context, naming_context_key, short_name, name,
              seats, account_first, account_last, expires_at, domain, super_password, limits,
-             posix_base, uuid, next_id, created_at, modified_at, groups_rdn, services_rdn)
+             posix_base, uuid, next_id, created_at, modified_at, groups_rdn, services_rdn,
+             account)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19)",
+             ?19, ?20)",
     )?
     .execute(params![
         e.number,
@@ -215,17 +218,20 @@ fn insert_enterprise(tx: &Connection, e: &Enterprise, next_id: u64) -> rusqlite:
         e.modified_at,
         e.groups_rdn,
         e.services_rdn,
+        account,
     ])?;
     Ok(())
 }
 
 fn update_enterprise(tx: &Connection, e: &Enterprise) -> rusqlite::Result<()> {
     let limits = limits_to_json(&e.limits).map_err(to_sql_failure)?;
+    let account = account_to_json(&e.account).map_err(to_sql_failure)?;
     tx.prepare_cached(
         "UPDATE enterprises SET naming_context = ?2, naming_context_key = ?3, short_name = ?4,
              name = ?5, seats = ?6, account_first = ?7, account_last = ?8, expires_at = ?9,
              domain = ?10, super_password = ?11, limits = ?12, posix_base = ?13, uuid = ?14,
-             created_at = ?15, modified_at = ?16, groups_rdn = ?17, services_rdn = ?18
+             created_at = ?15, modified_at = ?16, groups_rdn = ?17, services_rdn = ?18,
+             account = ?19
          WHERE number = ?1",
     )?
     .execute(params![
@@ -247,6 +253,7 @@ fn update_enterprise(tx: &Connection, e: &Enterprise) -> rusqlite::Result<()> {
         e.modified_at,
         e.groups_rdn,
         e.services_rdn,
+        account,
     ])?;
     Ok(())
 }
