@@ -241,12 +241,41 @@ impl FromRequestParts<AppState> for Caller {
             .dir
             .viewer(&principal)
             .ok_or_else(ApiError::unauthenticated)?;
+        must_change_first(&snap, &principal, parts)?;
         Ok(Caller {
             principal,
             snap,
             viewer,
             credential: Credential::Session,
         })
+    }
+}
+
+/// ENT-4: a member whose password must be changed (an initial or reset password) may only
+/// see who it is, change the password and sign out until it does.
+fn must_change_first(snap: &Snapshot, p: &Principal, parts: &Parts) -> ApiResult<()> {
+    let PrincipalKind::Member(id) = p.kind else {
+        return Ok(());
+    };
+    if !snap
+        .state
+        .members
+        .get(&id)
+        .is_some_and(|m| m.must_change_password)
+    {
+        return Ok(());
+    }
+    let path = parts.uri.path();
+    let allowed =
+        path.ends_with("/me") || path.ends_with("/me/password") || path.ends_with("/session");
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "change the initial password first (PUT /api/v1/me/password)",
+        ))
     }
 }
 

@@ -10,6 +10,7 @@
 // The OpenAPI document is one large `serde_json::json!` literal.
 #![recursion_limit = "512"]
 
+pub mod account;
 pub mod api;
 pub mod auth;
 pub mod error;
@@ -67,10 +68,18 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The HTTP router.
 pub fn router(state: AppState) -> Router {
-    use axum::routing::{delete, patch, post};
+    use axum::routing::{delete, patch, post, put};
     let api = Router::new()
         .route("/session", post(auth::sign_in).delete(auth::sign_out))
         .route("/me", get(auth::me))
+        .route("/me/password", put(account::set_own_password))
+        .route("/enterprise", get(account::get))
+        .route("/enterprise/profile", put(account::submit_profile))
+        .route("/enterprise/recovery-email", put(account::set_recovery_email))
+        .route(
+            "/enterprise/initial-password",
+            put(account::set_initial_password),
+        )
         .route("/orgs", get(api::list_orgs).post(api::create_org))
         .route("/orgs/{id}", delete(api::delete_org).patch(api::update_org))
         .route("/members", get(api::list_members).post(api::create_member))
@@ -101,6 +110,11 @@ pub fn router(state: AppState) -> Router {
             get(operator::list).post(operator::create),
         )
         .route("/operator/enterprises/{number}", patch(operator::update))
+        .route("/operator/reviews", get(account::list_reviews))
+        .route(
+            "/operator/enterprises/{number}/review",
+            post(account::review),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(api_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
@@ -108,7 +122,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .merge(panel::router())
+        .merge(panel::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            panel::must_change_gate,
+        )))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
 }

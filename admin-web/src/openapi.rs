@@ -50,6 +50,8 @@ pub fn document() -> Value {
         }),
     );
     add_paths(&mut doc, token_and_operator_paths());
+    add(&mut doc, "components", "schemas", account_schemas());
+    add_paths(&mut doc, account_paths());
     doc
 }
 
@@ -152,6 +154,77 @@ fn token_and_operator_paths() -> Value {
         },
         "/api/v1/openapi.json": {
             "get": { "security": [], "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.1" } } }
+        }
+    })
+}
+
+/// Schemas of the enterprise account (ENT-1, ENT-2, ENT-4) and the review queue.
+fn account_schemas() -> Value {
+    let opt = json!({ "type": ["string", "null"] });
+    let profile = json!({ "type": "object", "required": ["name", "short_name"], "additionalProperties": false, "properties": {
+        "name": { "type": "string" }, "short_name": { "type": "string" },
+        "address": opt, "industry": opt, "contact_name": opt, "contact_phone": opt, "contact_email": opt } });
+    json!({
+        "Profile": profile,
+        "EnterpriseAccount": { "type": "object", "properties": {
+            "number": { "type": "integer" }, "naming_context": { "type": "string" }, "domain": opt,
+            "seats": { "type": "integer" }, "members": { "type": "integer" },
+            "account_range": { "type": "array", "items": { "type": "integer" } },
+            "expires_at": { "type": ["integer", "null"] },
+            "profile": { "$ref": "#/components/schemas/Profile" },
+            "pending": { "description": "A change waiting for the operator's review, or null", "type": ["object", "null"], "properties": {
+                "profile": { "$ref": "#/components/schemas/Profile" }, "submitted_at": { "type": "integer" } } },
+            "last_review": { "type": ["object", "null"], "properties": {
+                "approved": { "type": "boolean" }, "reason": opt, "at": { "type": "integer" } } },
+            "recovery_email": { "description": "Enterprise administrator only", "type": ["string", "null"] },
+            "initial_password_set": { "description": "Enterprise administrator only", "type": "boolean" } } },
+        "RecoveryEmail": { "type": "object", "required": ["email", "confirm_password"], "properties": {
+            "email": opt, "confirm_password": { "type": "string", "description": "The super password" } } },
+        "InitialPassword": { "type": "object", "required": ["password"], "properties": {
+            "password": { "type": ["string", "null"], "description": "null: new members get no initial password" } } },
+        "OwnPassword": { "type": "object", "required": ["current_password", "new_password"], "properties": {
+            "current_password": { "type": "string" }, "new_password": { "type": "string" } } },
+        "Reviews": { "type": "array", "items": { "type": "object", "properties": {
+            "number": { "type": "integer" },
+            "live": { "$ref": "#/components/schemas/Profile" },
+            "pending": { "$ref": "#/components/schemas/Profile" },
+            "submitted_at": { "type": "integer" } } } },
+        "Decision": { "type": "object", "required": ["approve"], "properties": {
+            "approve": { "type": "boolean" }, "reason": { "type": ["string", "null"], "description": "Required to reject; shown to the enterprise" } } }
+    })
+}
+
+/// Paths of the enterprise account and the operator's review queue.
+fn account_paths() -> Value {
+    let operator = json!([{ "operatorCookie": [] }, { "bearer": [] }]);
+    let with_operator = |mut o: Value| {
+        if let Some(map) = o.as_object_mut() {
+            map.insert("security".into(), operator.clone());
+        }
+        o
+    };
+    json!({
+        "/api/v1/enterprise": {
+            "get": op("The enterprise account: facts, live profile, a waiting change, the last review (recovery email and initial-password setting for the administrator)", None, ("200", Some("EnterpriseAccount")))
+        },
+        "/api/v1/enterprise/profile": {
+            "put": op("Submit a profile change for the operator's review (ENT-1; administrator); the live profile stays until approved", Some("Profile"), ("202", None))
+        },
+        "/api/v1/enterprise/recovery-email": {
+            "put": op("Set or remove the recovery email (ENT-2; administrator, confirmed with the super password)", Some("RecoveryEmail"), ("204", None))
+        },
+        "/api/v1/enterprise/initial-password": {
+            "put": op("Set or clear the initial password of members created from now on (ENT-4; administrator)", Some("InitialPassword"), ("204", None))
+        },
+        "/api/v1/me/password": {
+            "put": op("A member changes its own password (required first after an initial or reset password: until then other requests answer 403 password_change_required)", Some("OwnPassword"), ("204", None))
+        },
+        "/api/v1/operator/reviews": {
+            "get": with_operator(op("Profile changes waiting for review, oldest first", None, ("200", Some("Reviews"))))
+        },
+        "/api/v1/operator/enterprises/{number}/review": {
+            "parameters": [{ "name": "number", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }],
+            "post": with_operator(op("Approve (goes live) or reject (with a reason) an enterprise's waiting profile change", Some("Decision"), ("204", None)))
         }
     })
 }

@@ -9,6 +9,7 @@
 //! `Directory::execute` as the caller, so permissions, management scope and the ORG-2 limits
 //! are the directory's to enforce, and a refusal is shown on the page.
 
+mod account;
 mod audit;
 mod home;
 mod html;
@@ -21,6 +22,7 @@ mod signin;
 mod tokens;
 mod zh;
 
+pub(crate) use account::must_change_gate;
 pub(crate) use zh::refusal as zh_refusal;
 
 use std::sync::Arc;
@@ -56,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(operator::routes())
+        .merge(account::routes())
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
 }
 
@@ -127,6 +130,11 @@ impl Session {
             menu.push(("/panel/audit", t.nav_audit));
         }
         menu.push(("/panel/tokens", t.nav_tokens));
+        match self.principal.kind {
+            PrincipalKind::Admin => menu.push(("/panel/account", t.nav_account)),
+            PrincipalKind::Member(_) => menu.push(("/panel/password", t.nav_password)),
+            PrincipalKind::Service(_) => {}
+        }
         Chrome {
             who,
             csrf: &self.csrf,
@@ -283,6 +291,24 @@ fn date(t: i64) -> String {
     let g = orgdir_directory::dit::generalized_time(t);
     match (g.get(0..4), g.get(4..6), g.get(6..8)) {
         (Some(y), Some(m), Some(d)) => format!("{y}-{m}-{d}"),
+        _ => g,
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) of a timestamp.
+pub(crate) fn datetime(t: i64) -> String {
+    let g = orgdir_directory::dit::generalized_time(t);
+    match (
+        g.get(0..4),
+        g.get(4..6),
+        g.get(6..8),
+        g.get(8..10),
+        g.get(10..12),
+        g.get(12..14),
+    ) {
+        (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) => {
+            format!("{y}-{mo}-{d} {h}:{mi}:{s}")
+        }
         _ => g,
     }
 }

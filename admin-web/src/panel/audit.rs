@@ -250,7 +250,7 @@ fn audit_page(
                 "<tr data-id=\"{}\" data-action=\"{}\"><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 r.id,
                 esc(&r.action),
-                esc(&when(r.at)),
+                esc(&super::datetime(r.at)),
                 esc(&r.actor),
                 esc(&r.action),
                 esc(&what),
@@ -283,24 +283,6 @@ fn audit_page(
     s.page(status, t.title, &here, &b)
 }
 
-/// `YYYY-MM-DD HH:MM:SS` (UTC) of a timestamp.
-fn when(t: i64) -> String {
-    let g = orgdir_directory::dit::generalized_time(t);
-    match (
-        g.get(0..4),
-        g.get(4..6),
-        g.get(6..8),
-        g.get(8..10),
-        g.get(10..12),
-        g.get(12..14),
-    ) {
-        (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) => {
-            format!("{y}-{mo}-{d} {h}:{mi}:{s}")
-        }
-        _ => g,
-    }
-}
-
 /// The timestamp of 00:00:00 UTC on a `YYYY-MM-DD` date (years 1–9999), or `None`.
 fn day_start(s: &str) -> Option<i64> {
     let mut parts = s.trim().splitn(3, '-');
@@ -325,7 +307,7 @@ mod tests {
     use axum::http::StatusCode;
 
     use super::super::testkit::{Resp, app, send, sign_in};
-    use super::{PER_PAGE, day_start, when};
+    use super::{PER_PAGE, day_start};
 
     async fn get(app: &axum::Router, cookie: &str, path: &str) -> Resp {
         send(app, "GET", path, cookie, &[], None).await
@@ -369,7 +351,10 @@ mod tests {
         ] {
             assert_eq!(day_start(bad), None, "{bad}");
         }
-        assert_eq!(when(1_709_164_800 + 3_723), "2024-02-29 01:02:03");
+        assert_eq!(
+            super::super::datetime(1_709_164_800 + 3_723),
+            "2024-02-29 01:02:03"
+        );
     }
 
     #[tokio::test]

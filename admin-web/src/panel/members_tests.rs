@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 
-use super::super::testkit::{app, send, sign_in};
+use super::super::testkit::{app, send, session_of, sign_in};
 
 /// The internal id of the member with `account` (through the JSON API, as the signed-in
 /// caller).
@@ -267,9 +267,12 @@ async fn batch_reset_needs_the_callers_password_and_batch_move_is_all_or_nothing
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location, "/panel/search?q=1001&saved=reset");
-    // The members sign in with the new password.
-    sign_in(&app, "10011", "Fresh-Passw0rd-9").await;
-    sign_in(&app, "10012", "Fresh-Passw0rd-9").await;
+    // The members sign in with the new password, and must change it first (ENT-4).
+    for account in ["10011", "10012"] {
+        let cookie = session_of(&app, account, "Fresh-Passw0rd-9").await;
+        let r = send(&app, "GET", "/panel/orgs", &cookie, &[], None).await;
+        assert_eq!(r.location, "/panel/password", "{account}");
+    }
     // Move both to Support.
     let mv = format!("csrf_token={csrf}&member={a}&member={b}&action=move&org={support}");
     let r = post(&app, &admin, "/panel/members/batch", &mv).await;

@@ -38,10 +38,21 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/panel/operator/signout", post(sign_out))
         .route("/panel/operator/enterprises", post(create))
         .route("/panel/operator/enterprises/{number}", post(update))
+        .route("/panel/operator/enterprises/{number}/review", post(review))
 }
 
 /// The pages' strings.
 struct Text {
+    reviews: &'static str,
+    no_reviews: &'static str,
+    field: &'static str,
+    live: &'static str,
+    proposed: &'static str,
+    submitted: &'static str,
+    approve: &'static str,
+    reject: &'static str,
+    reason: &'static str,
+    reviewed: &'static str,
     title: &'static str,
     sign_in_title: &'static str,
     operator_name: &'static str,
@@ -81,6 +92,16 @@ struct Text {
 }
 
 static EN: Text = Text {
+    reviews: "Profile changes waiting for review",
+    no_reviews: "No profile change is waiting.",
+    field: "Field",
+    live: "Live now",
+    proposed: "Proposed",
+    submitted: "Submitted",
+    approve: "Approve",
+    reject: "Reject",
+    reason: "Reason (told to the enterprise)",
+    reviewed: "Review recorded.",
     title: "Enterprises",
     sign_in_title: "Operator sign-in",
     operator_name: "Operator name",
@@ -120,6 +141,16 @@ static EN: Text = Text {
 };
 
 static ZH: Text = Text {
+    reviews: "待审核的企业资料变更",
+    no_reviews: "没有待审核的资料变更。",
+    field: "字段",
+    live: "当前",
+    proposed: "申请变更为",
+    submitted: "提交时间",
+    approve: "通过",
+    reject: "驳回",
+    reason: "驳回原因（企业可见）",
+    reviewed: "审核结果已记录。",
     title: "企业列表",
     sign_in_title: "运营方登录",
     operator_name: "运营账号",
@@ -337,6 +368,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 struct ListQuery {
     created: Option<u64>,
     saved: Option<u64>,
+    reviewed: Option<u64>,
 }
 
 async fn list(
@@ -348,9 +380,10 @@ async fn list(
         return to_sign_in();
     };
     let x = text(s.lang);
-    let note = match (q.created, q.saved) {
-        (Some(_), _) => Some((true, x.created.to_string())),
-        (None, Some(_)) => Some((true, x.saved.to_string())),
+    let note = match (q.created, q.saved, q.reviewed) {
+        (Some(_), _, _) => Some((true, x.created.to_string())),
+        (None, Some(_), _) => Some((true, x.saved.to_string())),
+        (None, None, Some(_)) => Some((true, x.reviewed.to_string())),
         _ => None,
     };
     list_page(&state, &s, StatusCode::OK, note)
@@ -379,6 +412,7 @@ fn list_page(
         let t = if ok { t } else { format!("{} {t}", x.failed) };
         b.push_str(&message(ok, &t));
     }
+    reviews(state, s, &mut b);
     let all = operator::enterprises(state);
     if all.is_empty() {
         let _ = write!(b, "<p id=\"no-enterprises\">{}</p>", esc(x.none_yet));
@@ -468,6 +502,122 @@ fn list_page(
         last = esc(x.last),
     );
     page(status, s.lang, x.title, None, "/panel/operator/", &b)
+}
+
+/// The review queue (ENT-1): per enterprise, the fields that would change, live against
+/// proposed, with approve and reject (reason required) forms.
+fn reviews(state: &AppState, s: &OpSession, b: &mut String) {
+    let x = text(s.lang);
+    let csrf = esc(&s.csrf);
+    let _ = write!(b, "<section id=\"reviews\"><h2>{}</h2>", esc(x.reviews));
+    let queue = crate::account::review_queue(state);
+    if queue.is_empty() {
+        let _ = write!(
+            b,
+            "<p id=\"no-reviews\">{}</p></section>",
+            esc(x.no_reviews)
+        );
+        return;
+    }
+    for item in queue {
+        let (live, new) = (&item.live, &item.pending);
+        let _ = write!(
+            b,
+            "<div class=\"review\" data-number=\"{n}\"><h3>{n} {}</h3><p>{} {}</p>\
+             <table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(&live.short_name),
+            esc(x.submitted),
+            esc(&crate::panel::datetime(item.submitted_at)),
+            esc(x.field),
+            esc(x.live),
+            esc(x.proposed),
+            n = item.number,
+        );
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let rows: [(&str, String, String); 7] = [
+            ("name", live.name.clone(), new.name.clone()),
+            (
+                "short_name",
+                live.short_name.clone(),
+                new.short_name.clone(),
+            ),
+            ("address", opt(&live.address), opt(&new.address)),
+            ("industry", opt(&live.industry), opt(&new.industry)),
+            (
+                "contact_name",
+                opt(&live.contact_name),
+                opt(&new.contact_name),
+            ),
+            (
+                "contact_phone",
+                opt(&live.contact_phone),
+                opt(&new.contact_phone),
+            ),
+            (
+                "contact_email",
+                opt(&live.contact_email),
+                opt(&new.contact_email),
+            ),
+        ];
+        for (field, old, proposed) in &rows {
+            let changed = if old == proposed {
+                ""
+            } else {
+                " class=\"changed\""
+            };
+            let _ = write!(
+                b,
+                "<tr{changed}><td>{field}</td><td>{}</td><td>{}</td></tr>",
+                esc(old),
+                esc(proposed)
+            );
+        }
+        let _ = write!(
+            b,
+            "</tbody></table>\
+             <form class=\"inline\" method=\"post\" action=\"/panel/operator/enterprises/{n}/review\">\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"decision\" value=\"approve\">\
+             <button type=\"submit\" class=\"approve\">{}</button></form> \
+             <form method=\"post\" action=\"/panel/operator/enterprises/{n}/review\" class=\"reject\">\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"decision\" value=\"reject\">\
+             <label>{} <input name=\"reason\" required maxlength=\"500\"></label>\
+             <button type=\"submit\">{}</button></form></div>",
+            esc(x.approve),
+            esc(x.reason),
+            esc(x.reject),
+            n = item.number,
+        );
+    }
+    b.push_str("</section>");
+}
+
+#[derive(serde::Deserialize)]
+struct ReviewForm {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn review(
+    State(state): State<AppState>,
+    Path(n): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (s, f) = match op_posted::<ReviewForm>(&state, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let decision = crate::account::DecisionJson {
+        approve: f.decision == "approve",
+        reason: Some(f.reason).filter(|r| !r.trim().is_empty()),
+    };
+    match crate::account::decide(&state, &s.name, n, decision).await {
+        Ok(()) => Redirect::to(&format!("/panel/operator/?reviewed={n}")).into_response(),
+        Err(e) => failure(&state, &s, e),
+    }
 }
 
 fn failure(state: &AppState, s: &OpSession, e: ApiError) -> Response {
@@ -607,41 +757,13 @@ async fn update(
 mod tests {
     use axum::http::StatusCode;
 
-    use super::super::testkit::{self, Resp, demo_directory, field, send, sign_in};
-    use crate::{AppState, router};
-
-    async fn app() -> axum::Router {
-        let dir = demo_directory().await;
-        crate::operator::set_password(&dir, "ops", "Operator-Passw0rd-1")
-            .await
-            .unwrap();
-        router(AppState::new(dir, false))
-    }
+    use super::super::testkit::{
+        self, Resp, app_with_operator as app, op_login_form as login_form, op_sign_in, send,
+        sign_in,
+    };
 
     async fn post(app: &axum::Router, path: &str, cookie: &str, form: &str) -> Resp {
         send(app, "POST", path, cookie, &[], Some(form)).await
-    }
-
-    /// Loads the operator sign-in form: its login cookie and token.
-    async fn login_form(app: &axum::Router) -> (String, String) {
-        let r = send(app, "GET", "/panel/operator/signin", "lang=en", &[], None).await;
-        assert_eq!(r.status, StatusCode::OK);
-        let cookie = r.set_cookie.split(';').next().unwrap().to_string();
-        assert!(cookie.starts_with("orgdir_oplogin="), "{}", r.set_cookie);
-        (format!("lang=en; {cookie}"), field(&r.body, "login_token"))
-    }
-
-    /// Signs in as operator `ops`: the cookie header to send and the session's CSRF token.
-    async fn op_sign_in(app: &axum::Router) -> (String, String) {
-        let (cookie, token) = login_form(app).await;
-        let form = format!("login_token={token}&name=ops&password=Operator-Passw0rd-1");
-        let r = post(app, "/panel/operator/signin", &cookie, &form).await;
-        assert_eq!(r.location, "/panel/operator/", "{}", r.body);
-        assert!(r.set_cookie.starts_with("orgdir_operator=") && r.set_cookie.contains("HttpOnly"));
-        let cookie = format!("lang=en; {}", r.set_cookie.split(';').next().unwrap());
-        let page = send(app, "GET", "/panel/operator/", &cookie, &[], None).await;
-        assert_eq!(page.status, StatusCode::OK);
-        (cookie, field(&page.body, "csrf_token"))
     }
 
     #[tokio::test]

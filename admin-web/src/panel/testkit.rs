@@ -138,3 +138,61 @@ pub(crate) fn field(body: &str, name: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// The demo enterprise with a server operator `ops` (password `Operator-Passw0rd-1`).
+pub(crate) async fn app_with_operator() -> axum::Router {
+    let dir = demo_directory().await;
+    crate::operator::set_password(&dir, "ops", "Operator-Passw0rd-1")
+        .await
+        .unwrap();
+    crate::router(crate::AppState::new(dir, false))
+}
+
+/// Loads the operator sign-in form: its login cookie and token.
+pub(crate) async fn op_login_form(app: &axum::Router) -> (String, String) {
+    let r = send(app, "GET", "/panel/operator/signin", "lang=en", &[], None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cookie = r.set_cookie.split(';').next().unwrap().to_string();
+    assert!(cookie.starts_with("orgdir_oplogin="), "{}", r.set_cookie);
+    (format!("lang=en; {cookie}"), field(&r.body, "login_token"))
+}
+
+/// Signs in as operator `ops`: the cookie header to send and the session's CSRF token.
+pub(crate) async fn op_sign_in(app: &axum::Router) -> (String, String) {
+    let (cookie, token) = op_login_form(app).await;
+    let form = format!("login_token={token}&name=ops&password=Operator-Passw0rd-1");
+    let r = send(
+        app,
+        "POST",
+        "/panel/operator/signin",
+        &cookie,
+        &[],
+        Some(&form),
+    )
+    .await;
+    assert_eq!(r.location, "/panel/operator/", "{}", r.body);
+    assert!(r.set_cookie.starts_with("orgdir_operator=") && r.set_cookie.contains("HttpOnly"));
+    let cookie = format!("lang=en; {}", r.set_cookie.split(';').next().unwrap());
+    let page = send(app, "GET", "/panel/operator/", &cookie, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    (cookie, field(&page.body, "csrf_token"))
+}
+
+/// Signs in through the form and returns the session cookie header (without looking at any
+/// page: a member who must change its password is sent elsewhere).
+pub(crate) async fn session_of(app: &axum::Router, account: &str, password: &str) -> String {
+    let (login_cookie, token) = login_form(app).await;
+    let form =
+        format!("login_token={token}&enterprise=100001&account={account}&password={password}");
+    let r = send(
+        app,
+        "POST",
+        "/panel/signin",
+        &login_cookie,
+        &[],
+        Some(&form),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    format!("lang=en; {}", r.set_cookie.split(';').next().unwrap())
+}
