@@ -41,6 +41,7 @@
 mod access;
 mod codec;
 mod error;
+mod images;
 mod record;
 mod sqlite;
 #[cfg(feature = "suite")]
@@ -53,6 +54,7 @@ use orgdir_domain::model::{EnterpriseState, Timestamp};
 
 pub use access::{ApiTokenRecord, NewApiToken, OperatorRecord, TokenAccess, TokenOwner};
 pub use error::{Error, Result};
+pub use images::{ImageKind, ImageRecord, ImageStatus, NewImage};
 pub use record::{
     AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, ENTITY_ENTERPRISE, ENTITY_GROUP,
     ENTITY_MEMBER, ENTITY_ORG, ENTITY_ROLE, ENTITY_SERVICE, OP_DELETE, OP_PUT,
@@ -122,4 +124,35 @@ pub trait Store: Send + Sync {
     /// Deletes token `id` of `enterprise` with the audit row, in one transaction;
     /// [`Error::NotFound`] if the enterprise has no such token (nothing is written then).
     fn revoke_api_token(&self, enterprise: u64, id: u64, audit: &AuditRecord) -> Result<()>;
+
+    /// Stores a submitted enterprise image as pending (ENT-5), replacing a pending image of
+    /// the same kind, with its audit row. [`Error::NotFound`] for an unknown enterprise.
+    fn submit_image(&self, image: &NewImage, audit: &AuditRecord) -> Result<u64>;
+
+    /// The images of an enterprise (live, pending, last rejected), without their bytes.
+    fn images(&self, enterprise: u64) -> Result<Vec<ImageRecord>>;
+
+    /// Every pending image, oldest first (the operator's queue).
+    fn pending_images(&self) -> Result<Vec<ImageRecord>>;
+
+    /// Image `id` with its bytes.
+    fn image(&self, id: u64) -> Result<Option<(ImageRecord, Vec<u8>)>>;
+
+    /// The approved image of a kind, with its bytes: what others are shown.
+    fn live_image(
+        &self,
+        enterprise: u64,
+        kind: ImageKind,
+    ) -> Result<Option<(ImageRecord, Vec<u8>)>>;
+
+    /// Approves (it becomes the live image of its kind) or rejects the pending image `id`,
+    /// with the audit row of its enterprise. [`Error::NotFound`] unless it is pending.
+    fn review_image(
+        &self,
+        id: u64,
+        approve: bool,
+        reason: Option<&str>,
+        at: orgdir_domain::model::Timestamp,
+        audit: &AuditRecord,
+    ) -> Result<ImageRecord>;
 }

@@ -8,6 +8,7 @@
 //! `foreign_keys=ON`, and a busy timeout for other processes' locks.
 
 mod access;
+mod images;
 mod migrate;
 mod read;
 mod write;
@@ -176,6 +177,49 @@ impl Store for SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         access::revoke_api_token(&tx, enterprise, id, audit)?;
         write::finish(tx, enterprise)
+    }
+
+    fn submit_image(&self, image: &crate::NewImage, audit: &AuditRecord) -> Result<u64> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let id = images::submit(&tx, image, audit)?;
+        write::finish(tx, image.enterprise)?;
+        Ok(id)
+    }
+
+    fn images(&self, enterprise: u64) -> Result<Vec<crate::ImageRecord>> {
+        images::images(&*self.lock()?, enterprise)
+    }
+
+    fn pending_images(&self) -> Result<Vec<crate::ImageRecord>> {
+        images::pending(&*self.lock()?)
+    }
+
+    fn image(&self, id: u64) -> Result<Option<(crate::ImageRecord, Vec<u8>)>> {
+        images::bytes(&*self.lock()?, id)
+    }
+
+    fn live_image(
+        &self,
+        enterprise: u64,
+        kind: crate::ImageKind,
+    ) -> Result<Option<(crate::ImageRecord, Vec<u8>)>> {
+        images::live(&*self.lock()?, enterprise, kind)
+    }
+
+    fn review_image(
+        &self,
+        id: u64,
+        approve: bool,
+        reason: Option<&str>,
+        at: orgdir_domain::model::Timestamp,
+        audit: &AuditRecord,
+    ) -> Result<crate::ImageRecord> {
+        let mut conn = self.lock()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rec = images::review(&tx, id, approve, reason, at, audit)?;
+        write::finish(tx, rec.enterprise)?;
+        Ok(rec)
     }
 }
 

@@ -27,8 +27,9 @@ use orgdir_domain::model::{
 use orgdir_domain::role::Permission;
 
 use crate::{
-    ApiTokenRecord, AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, Error, NewApiToken,
-    OP_DELETE, OP_PUT, OperatorRecord, Store, TokenAccess, TokenOwner,
+    ApiTokenRecord, AuditEntry, AuditQuery, AuditRecord, ChangelogEntry, Error, ImageKind,
+    ImageStatus, NewApiToken, NewImage, OP_DELETE, OP_PUT, OperatorRecord, Store, TokenAccess,
+    TokenOwner,
 };
 
 /// Runs every check against `store`, which must not hold enterprises 900001–900010 yet
@@ -42,6 +43,7 @@ pub fn storage_suite(store: &dyn Store) {
     failed_commit_writes_nothing(store);
     operators(store);
     api_tokens(store);
+    images(store);
 }
 
 /// A deterministic entryUUID: the enterprise number and a counter.
@@ -1192,4 +1194,136 @@ fn api_tokens(store: &dyn Store) {
         .unwrap();
     let left: Vec<u64> = store.api_tokens(N).unwrap().iter().map(|t| t.id).collect();
     assert_eq!(left, [c]);
+}
+
+/// ENT-5: a submitted image waits; a newer submission replaces a pending one; approval makes
+/// it the live image of its kind (replacing the previous), rejection keeps it with its
+/// reason; every step writes its audit row; bytes come back unchanged.
+fn images(store: &dyn Store) {
+    const N: u64 = 900_011;
+    let b = sample(N, "dc=images,dc=test");
+    store
+        .create_enterprise(&b.state, &record(1_000, "cli", "enterprise.create"))
+        .unwrap();
+    let png = |fill: u8| {
+        let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+        v.extend(std::iter::repeat_n(fill, 100));
+        v
+    };
+    let new = |kind, fill: u8, at| NewImage {
+        enterprise: N,
+        kind,
+        content_type: "image/png".into(),
+        bytes: png(fill),
+        submitted_at: at,
+    };
+    assert!(matches!(
+        store.submit_image(
+            &NewImage {
+                enterprise: 1,
+                ..new(ImageKind::Logo, 0, 1)
+            },
+            &record(1, "a", "x")
+        ),
+        Err(Error::NotFound(_))
+    ));
+    let audit_before = all_audit(store, N).len();
+    let first = store
+        .submit_image(
+            &new(ImageKind::Logo, 1, 2_000),
+            &record(2_000, "admin", "image.submit"),
+        )
+        .unwrap();
+    let second = store
+        .submit_image(
+            &new(ImageKind::Logo, 2, 2_001),
+            &record(2_001, "admin", "image.submit"),
+        )
+        .unwrap();
+    let banner = store
+        .submit_image(
+            &new(ImageKind::Banner, 3, 2_002),
+            &record(2_002, "admin", "image.submit"),
+        )
+        .unwrap();
+    assert!(
+        store.image(first).unwrap().is_none(),
+        "replaced by the newer submission"
+    );
+    let pending: Vec<u64> = store
+        .pending_images()
+        .unwrap()
+        .iter()
+        .filter(|i| i.enterprise == N)
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(pending, vec![second, banner]);
+    assert!(store.live_image(N, ImageKind::Logo).unwrap().is_none());
+    // Approve the logo: live, bytes intact.
+    let rec = store
+        .review_image(
+            second,
+            true,
+            None,
+            3_000,
+            &record(3_000, "operator", "image.approve"),
+        )
+        .unwrap();
+    assert_eq!(
+        (rec.status, rec.reviewed_at),
+        (ImageStatus::Approved, Some(3_000))
+    );
+    let (live, bytes) = store.live_image(N, ImageKind::Logo).unwrap().unwrap();
+    assert_eq!((live.id, bytes), (second, png(2)));
+    assert_eq!(live.size, 108);
+    // Reviewing it again: it is no longer pending.
+    assert!(matches!(
+        store.review_image(
+            second,
+            false,
+            Some("x"),
+            3_001,
+            &record(3_001, "operator", "image.reject")
+        ),
+        Err(Error::NotFound(_))
+    ));
+    // Reject the banner with a reason.
+    store
+        .review_image(
+            banner,
+            false,
+            Some("blurry"),
+            3_002,
+            &record(3_002, "operator", "image.reject"),
+        )
+        .unwrap();
+    let all = store.images(N).unwrap();
+    let b = all.iter().find(|i| i.id == banner).unwrap();
+    assert_eq!(
+        (b.status, b.reason.as_deref()),
+        (ImageStatus::Rejected, Some("blurry"))
+    );
+    assert!(store.live_image(N, ImageKind::Banner).unwrap().is_none());
+    // A new logo approved replaces the old live one.
+    let third = store
+        .submit_image(
+            &new(ImageKind::Logo, 4, 4_000),
+            &record(4_000, "admin", "image.submit"),
+        )
+        .unwrap();
+    store
+        .review_image(
+            third,
+            true,
+            None,
+            4_001,
+            &record(4_001, "operator", "image.approve"),
+        )
+        .unwrap();
+    assert_eq!(
+        store.live_image(N, ImageKind::Logo).unwrap().unwrap().0.id,
+        third
+    );
+    assert!(store.image(second).unwrap().is_none());
+    assert_eq!(all_audit(store, N).len(), audit_before + 7);
 }

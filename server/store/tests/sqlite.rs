@@ -69,8 +69,9 @@ fn migrations_are_recorded_once() {
         (2, "containers".to_string()),
         (3, "operators_tokens".to_string()),
         (4, "enterprise_account".to_string()),
+        (5, "images".to_string()),
     ];
-    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(SCHEMA_VERSION, 5);
     {
         let store = SqliteStore::open(&db(&dir)).unwrap();
         assert_eq!(store.applied_migrations().unwrap(), expected);

@@ -35,6 +35,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "enterprise_account",
         sql: include_str!("../../migrations/sqlite/0004_enterprise_account.sql"),
     },
+    Migration {
+        version: 5,
+        name: "images",
+        sql: include_str!("../../migrations/sqlite/0005_images.sql"),
+    },
 ];
 
 /// The schema version this build writes (the last migration's).
