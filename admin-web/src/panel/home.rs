@@ -45,20 +45,35 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     }
     b.push_str("</dl>");
     let _ = write!(b, "<h2>{}</h2><ul id=\"first-steps\">", esc(t.first_steps));
-    let steps: [(&str, Option<bool>); 4] = [
-        (t.step_contact, None),
-        (t.step_orgs, Some(st.orgs.len() > 1)),
-        (t.step_members, Some(!st.members.is_empty())),
-        (t.step_domain, Some(ent.domain.is_some())),
+    // Each step links to where it is done (the administrator's pages).
+    let p = &ent.account.profile;
+    let steps: [(&str, bool, Option<&str>); 5] = [
+        (
+            t.step_contact,
+            p.contact_name.is_some() && (p.contact_phone.is_some() || p.contact_email.is_some()),
+            Some("/panel/account"),
+        ),
+        (
+            t.step_recovery,
+            ent.account.recovery_email.is_some(),
+            Some("/panel/account"),
+        ),
+        (t.step_orgs, st.orgs.len() > 1, Some("/panel/orgs")),
+        (t.step_members, !st.members.is_empty(), Some("/panel/orgs")),
+        // Domain verification comes with its plugin.
+        (t.step_domain, ent.domain.is_some(), None),
     ];
-    for (label, done) in steps {
-        let state_text = match done {
-            None => t.step_contact_na,
-            Some(true) => t.done,
-            Some(false) => t.todo,
+    for (label, done, href) in steps {
+        let (mark, state_text) = if done {
+            ("☑", t.done)
+        } else {
+            ("☐", t.todo)
         };
-        let mark = if done == Some(true) { "☑" } else { "☐" };
-        let _ = write!(b, "<li>{mark} {} — {}</li>", esc(label), esc(state_text));
+        let label = match href {
+            Some(h) => format!("<a href=\"{h}\">{}</a>", esc(label)),
+            None => esc(label),
+        };
+        let _ = write!(b, "<li>{mark} {label} — {}</li>", esc(state_text));
     }
     b.push_str("</ul>");
     s.page(StatusCode::OK, t.home_title, "/panel/", &b)

@@ -59,7 +59,7 @@ async fn redirects_and_sign_in() {
     for want in ["100001", "dc=example,dc=com", "First steps", "50 / "] {
         assert!(home.body.contains(want), "{want} missing: {}", home.body);
     }
-    assert!(home.body.contains("not available yet"));
+    assert!(home.body.contains("Set the contact person"));
 }
 
 #[tokio::test]
