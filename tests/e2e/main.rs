@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod http;
 mod ldap_utils;
+mod ldap_writes;
 mod operator;
 mod python_ldap3;
 mod raw_protocol;

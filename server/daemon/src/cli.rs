@@ -211,6 +211,11 @@ pub struct AddServiceArgs {
     /// services must see everyone who can sign in).
     #[arg(long)]
     no_hidden: bool,
+    /// Let this account write over LDAP (add, modify, delete, rename members, orgs and
+    /// groups) within its scope, for provisioning tools and writable LDAP federation. It
+    /// never manages roles. Default: read-only.
+    #[arg(long)]
+    write: bool,
 }
 
 /// Finds an org by its path of names below the root (`Sales/North`).
@@ -229,7 +234,7 @@ fn org_by_path(
     Ok(cur)
 }
 
-/// Creates a read-only service account; the password comes from stdin.
+/// Creates a service account (read-only unless `--write`); the password comes from stdin.
 pub async fn add_service(config: Config, a: AddServiceArgs) -> anyhow::Result<()> {
     let (_lock, dir, snap) = open_enterprise(&config, a.enterprise)?;
     let scope = a
@@ -249,13 +254,15 @@ pub async fn add_service(config: Config, a: AddServiceArgs) -> anyhow::Result<()
             password: Some(hash),
             scope,
             sees_hidden: !a.no_hidden,
-            can_write: false,
+            can_write: a.write,
         })),
     )
     .await?;
     println!(
-        "created service account cn={},cn=services,{}",
-        a.name, snap.state.enterprise.naming_context
+        "created {} service account cn={},cn=services,{}",
+        if a.write { "a writing" } else { "a read-only" },
+        a.name,
+        snap.state.enterprise.naming_context
     );
     Ok(())
 }

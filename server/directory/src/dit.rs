@@ -27,6 +27,15 @@ pub const SUBSCHEMA_DN: &str = "cn=Subschema";
 pub const ROLES_RDN: &str = "cn=roles";
 /// RDN of the enterprise administrator's bind identity (not an entry).
 pub const ADMIN_RDN: &str = "cn=admin";
+/// The object classes of a member entry (LDAP writes accept any subset of them).
+pub const MEMBER_CLASSES: &[&str] = &[
+    "top",
+    "person",
+    "organizationalPerson",
+    "inetOrgPerson",
+    "posixAccount",
+    "orgdirMember",
+];
 
 /// Formats a timestamp as LDAP GeneralizedTime (`YYYYMMDDHHMMSSZ`).
 pub fn generalized_time(t: Timestamp) -> String {
@@ -444,19 +453,7 @@ fn member_attrs(
     let s = |v: &str| Values::Str(vec![v.to_string()]);
     attrs.push((
         *ids::OBJECT_CLASS,
-        Values::Str(
-            [
-                "top",
-                "person",
-                "organizationalPerson",
-                "inetOrgPerson",
-                "posixAccount",
-                "orgdirMember",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        ),
+        Values::Str(MEMBER_CLASSES.iter().map(|s| s.to_string()).collect()),
     ));
     attrs.push((*ids::UID, s(&m.account)));
     attrs.push((*ids::CN, s(&m.name)));

@@ -6,7 +6,8 @@
 //!   atomically after every commit;
 //! * [`dit`]: how the domain model appears as LDAP entries; [`schema`]: the attribute types
 //!   and object classes served; [`filter`] and [`search`]: evaluation over a snapshot with
-//!   per-viewer visibility (hidden members, management scope).
+//!   per-viewer visibility (hidden members, management scope);
+//! * [`ldapwrite`]: LDAP Add/Modify/Delete/ModifyDN as commands, the projection read backwards.
 //!
 //! Invariant: bind and search read only snapshots; nothing here speaks SQL (the store does)
 //! or LDAP wire formats (the ldap crate does).
@@ -28,6 +29,7 @@ pub mod demo;
 pub mod dit;
 pub mod entry;
 pub mod filter;
+pub mod ldapwrite;
 pub mod ldif;
 pub mod metrics;
 pub mod migrate;

@@ -19,6 +19,7 @@ use orgdir_domain::model::BuiltinRole;
 use orgdir_passwords::Argon2Params;
 use orgdir_store::{AuditQuery, SqliteStore};
 
+mod ldapwrite;
 mod migrate;
 
 const T0: i64 = 1_764_000_000;
@@ -211,6 +212,90 @@ async fn new_passwords_follow_the_policy() {
     ] {
         assert_eq!(dir.hash_new_password(pw).await.is_ok(), ok, "{pw}");
     }
+}
+
+#[tokio::test]
+async fn super_passwords_mix_three_classes() {
+    use orgdir_directory::service::check_super_password_policy;
+    // SPEC ENT-3: three of upper case, lower case, digits, symbols; plus the length rule.
+    for (pw, ok) in [
+        ("abcABC123", true),
+        ("abcabc123", false),
+        ("ABCABC123", false),
+        ("abcABCdef", false),
+        ("abc&*%abc", false),
+        ("abc&*%123", true),
+        ("ABC&*%123", true),
+        ("Ab1&", false),
+        ("Admin-Passw0rd-1", true),
+        ("张伟abcABC", false),
+        ("张伟abcAB1", true),
+    ] {
+        let got = check_super_password_policy(pw, 8);
+        assert_eq!(got.is_ok(), ok, "{pw}: {got:?}");
+        if let Err(e) = got {
+            let text = e.to_string();
+            assert!(
+                text.contains("at least three of") || text.contains("at least 8"),
+                "{pw}: {text}"
+            );
+        }
+    }
+    // New enterprises get their super password under the same rule.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = open(&tmp.path().join("o.db"), Arc::new(ManualClock::new(T0)));
+    let weak = NewEnterprise {
+        number: 200002,
+        short_name: "Weak".into(),
+        name: "Weak".into(),
+        naming_context: String::new(),
+        seats: 10,
+        account_range: (1, 99),
+        expires_at: None,
+        domain: None,
+        super_password: Some("twoclasses1".into()),
+        limits: Limits::default(),
+    };
+    let err = dir.create_enterprise(weak, "test").await.unwrap_err();
+    assert!(err.to_string().contains("at least three of"), "{err}");
+    assert!(dir.catalog().get(200002).is_none());
+}
+
+#[tokio::test]
+async fn audit_events_are_rows_without_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = open(&tmp.path().join("o.db"), Arc::new(ManualClock::new(T0)));
+    let n = enterprise(&dir).await;
+    let seq = dir.catalog().get(n).unwrap().revision;
+    dir.audit_event(
+        n,
+        "anonymous",
+        "api 10.0.0.1",
+        "recovery.request",
+        "",
+        "no recovery email",
+    )
+    .await
+    .unwrap();
+    let rows = dir
+        .store()
+        .audit(
+            n,
+            &AuditQuery {
+                action: Some("recovery.request".into()),
+                limit: 10,
+                ..AuditQuery::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].at, rows[0].actor.as_str(), rows[0].detail.as_str()),
+        (T0, "anonymous", "no recovery email")
+    );
+    // Nothing else changed: no changelog row, the same snapshot.
+    assert!(dir.store().changelog_since(seq, 10).unwrap().is_empty());
+    assert!(dir.audit_event(999, "x", "y", "z", "", "").await.is_err());
 }
 
 #[tokio::test]

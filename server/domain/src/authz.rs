@@ -3,10 +3,49 @@
 //! Checked by the directory service before [`crate::command::apply`], whatever surface the
 //! command came from (panel, API, LDAP, CLI, import).
 
+use std::collections::BTreeSet;
+
 use crate::command::Command;
 use crate::error::Denied;
 use crate::model::*;
 use crate::role::Permission;
+
+/// What a service account with `can_write` may do, within its scope: manage the org tree,
+/// members and groups. Never roles, and it cannot hand out a role carrying other permissions
+/// (least privilege for provisioning tools and LDAP federation). Without `can_write` a
+/// service account changes nothing.
+pub const SERVICE_WRITE_PERMISSIONS: [Permission; 3] = [
+    Permission::ManageOrgTree,
+    Permission::ManageMembers,
+    Permission::ManageGroups,
+];
+
+/// The permissions an actor acts with; `None` means unrestricted (the server, the enterprise
+/// administrator).
+fn held_permissions(state: &EnterpriseState, actor: Actor) -> Option<BTreeSet<Permission>> {
+    match actor {
+        Actor::System | Actor::EnterpriseAdmin => None,
+        Actor::Operator => Some(BTreeSet::new()),
+        Actor::Member(id) => Some(
+            state
+                .members
+                .get(&id)
+                .map(|m| state.member_permissions(m))
+                .unwrap_or_default(),
+        ),
+        Actor::Service(id) => Some(
+            if state
+                .services
+                .get(&id)
+                .is_some_and(|s| s.can_write && !s.disabled)
+            {
+                SERVICE_WRITE_PERMISSIONS.into_iter().collect()
+            } else {
+                BTreeSet::new()
+            },
+        ),
+    }
+}
 
 /// The identity a command runs as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,7 +103,7 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
     if matches!(cmd, Command::ReviewProfile { .. }) && actor == Actor::EnterpriseAdmin {
         return Err(Denied("only the operator reviews profile changes".into()));
     }
-    let (need, writer_ok) = match actor {
+    let need = match actor {
         Actor::System | Actor::EnterpriseAdmin => return Ok(()),
         // The operator sets what an enterprise bought and nothing else: the enterprise is
         // run by its own administrator.
@@ -91,19 +130,25 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
             {
                 return Ok(());
             }
-            (Some(state.member_permissions(me)), true)
+            held_permissions(state, actor).unwrap_or_default()
         }
         Actor::Service(id) => {
             let Some(svc) = state.services.get(&id) else {
                 return Err(Denied("unknown service account".into()));
             };
-            (None, svc.can_write && !svc.disabled)
+            if svc.disabled {
+                return Err(Denied(format!("service account {} is disabled", svc.name)));
+            }
+            if !svc.can_write {
+                return Err(Denied(format!(
+                    "service account {} is read-only (orgdir add-service --write makes one that may write)",
+                    svc.name
+                )));
+            }
+            held_permissions(state, actor).unwrap_or_default()
         }
     };
-    let has = |p: Permission| match &need {
-        Some(perms) => perms.contains(&p),
-        None => writer_ok,
-    };
+    let has = |p: Permission| need.contains(&p);
     let scope = scope_of(state, actor);
     let in_scope = |org: OrgId| org_in_scope(state, &scope, org);
     let member_org = |m: &MemberId| state.members.get(m).map(|m| m.org);
@@ -210,20 +255,16 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
     }
 }
 
-/// A member may not define a role with permissions it does not hold itself.
+/// A member (or a writing service account) may not define a role with permissions it does
+/// not hold itself.
 fn check_permission_grant(
     state: &EnterpriseState,
     actor: Actor,
-    wanted: &std::collections::BTreeSet<Permission>,
+    wanted: &BTreeSet<Permission>,
 ) -> Result<(), Denied> {
-    let Actor::Member(id) = actor else {
+    let Some(mine) = held_permissions(state, actor) else {
         return Ok(());
     };
-    let mine = state
-        .members
-        .get(&id)
-        .map(|m| state.member_permissions(m))
-        .unwrap_or_default();
     if wanted.is_subset(&mine) {
         Ok(())
     } else {
@@ -233,16 +274,12 @@ fn check_permission_grant(
     }
 }
 
-/// A member may not hand out a role carrying permissions it does not hold itself.
+/// A member (or a writing service account) may not hand out a role carrying permissions it
+/// does not hold itself.
 fn check_role_grant(state: &EnterpriseState, actor: Actor, role: RoleId) -> Result<(), Denied> {
-    let Actor::Member(id) = actor else {
+    let Some(mine) = held_permissions(state, actor) else {
         return Ok(());
     };
-    let mine = state
-        .members
-        .get(&id)
-        .map(|m| state.member_permissions(m))
-        .unwrap_or_default();
     let theirs = state
         .roles
         .get(&role)

@@ -824,3 +824,126 @@ fn initial_password_applies_to_members_created_afterwards() {
             &Command::SetInitialPassword { hash: None },
         ));
 }
+
+#[test]
+fn service_accounts_write_only_with_the_grant_and_never_roles() {
+    let mut w = World::new();
+    let (a, a1, b) = (w.org("A"), w.org("A1"), w.org("B"));
+    let service = |w: &mut World, name: &str, can_write: bool, disabled: bool| {
+        let id = ServiceId(
+            w.run(Command::CreateService(Box::new(NewService {
+                name: name.into(),
+                scope: vec![a],
+                can_write,
+                ..NewService::default()
+            })))
+            .unwrap(),
+        );
+        w.state.services.get_mut(&id).unwrap().disabled = disabled;
+        Actor::Service(id)
+    };
+    let reader = service(&mut w, "reader", false, false);
+    let writer = service(&mut w, "provisioner", true, false);
+    let off = service(&mut w, "retired", true, true);
+    let (m1, m2) = (w.member("10001"), w.member("10002"));
+    let (member, info) = (w.role(BuiltinRole::Member), w.role(BuiltinRole::InfoAdmin));
+    let new_member = |role| {
+        Command::AddMember(Box::new(NewMember {
+            account: Some("10009".into()),
+            org: Some(a1),
+            name: "New".into(),
+            role: Some(role),
+            ..NewMember::default()
+        }))
+    };
+    let rows = [
+        (
+            "read-only service renames an org",
+            reader,
+            Command::RenameOrg {
+                org: a,
+                name: "X".into(),
+            },
+        ),
+        (
+            "writer renames an org in scope",
+            writer,
+            Command::RenameOrg {
+                org: a1,
+                name: "X".into(),
+            },
+        ),
+        (
+            "writer moves a member in scope",
+            writer,
+            Command::MoveMember {
+                member: m1,
+                org: a1,
+            },
+        ),
+        (
+            "writer moves a member out of scope",
+            writer,
+            Command::MoveMember { member: m1, org: b },
+        ),
+        (
+            "writer deletes a member out of scope",
+            writer,
+            Command::DeleteMember { member: m2 },
+        ),
+        ("writer adds an ordinary member", writer, new_member(member)),
+        ("writer adds an information admin", writer, new_member(info)),
+        (
+            "writer changes a role",
+            writer,
+            Command::SetMemberRole {
+                member: m1,
+                role: member,
+            },
+        ),
+        (
+            "writer creates a group",
+            writer,
+            Command::CreateGroup(Box::default()),
+        ),
+        (
+            "writer creates a role",
+            writer,
+            Command::CreateRole {
+                name: "r".into(),
+                permissions: BTreeSet::new(),
+            },
+        ),
+        (
+            "writer creates a service account",
+            writer,
+            Command::CreateService(Box::default()),
+        ),
+        (
+            "disabled writer renames an org",
+            off,
+            Command::RenameOrg {
+                org: a1,
+                name: "X".into(),
+            },
+        ),
+    ];
+    let table: String = rows
+        .iter()
+        .map(|(what, actor, cmd)| format!("{what}: {}\n", authz(&w, *actor, cmd)))
+        .collect();
+    expect![[r#"
+        read-only service renames an org: permission denied: service account reader is read-only (orgdir add-service --write makes one that may write)
+        writer renames an org in scope: allowed
+        writer moves a member in scope: allowed
+        writer moves a member out of scope: permission denied: the target is outside your management scope
+        writer deletes a member out of scope: permission denied: the target is outside your management scope
+        writer adds an ordinary member: allowed
+        writer adds an information admin: permission denied: you cannot grant a role with permissions you do not hold
+        writer changes a role: permission denied: the manage_roles permission is required
+        writer creates a group: allowed
+        writer creates a role: permission denied: the manage_roles permission is required
+        writer creates a service account: permission denied: only the enterprise administrator manages service accounts
+        disabled writer renames an org: permission denied: service account retired is disabled
+    "#]].assert_eq(&table);
+}

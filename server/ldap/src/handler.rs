@@ -22,6 +22,7 @@ use crate::config::LdapConfig;
 use crate::convert::convert;
 use crate::frame::{RawControl, Request};
 use crate::render::{self, OID_STARTTLS, Selection};
+use crate::write::Write;
 
 const OID_PAGED: &str = "1.2.840.113556.1.4.319";
 const OID_MANAGE_DSA_IT: &str = "2.16.840.1.113730.3.4.2";
@@ -106,7 +107,8 @@ impl Session {
         }
     }
 
-    fn source(&self) -> String {
+    /// Where requests come from, for the audit log: `ldap <peer address>`.
+    pub(crate) fn source(&self) -> String {
         format!("ldap {}", self.peer)
     }
 }
@@ -119,7 +121,7 @@ pub struct Handler {
     held: Arc<AtomicUsize>,
 }
 
-fn result(code: LdapResultCode, message: impl Into<String>) -> LdapResult {
+pub(crate) fn result(code: LdapResultCode, message: impl Into<String>) -> LdapResult {
     LdapResult {
         code,
         matcheddn: String::new(),
@@ -128,7 +130,7 @@ fn result(code: LdapResultCode, message: impl Into<String>) -> LdapResult {
     }
 }
 
-fn ok() -> LdapResult {
+pub(crate) fn ok() -> LdapResult {
     result(LdapResultCode::Success, "")
 }
 
@@ -238,22 +240,10 @@ impl Handler {
                 let (m, next) = self.extended(session, id, x).await;
                 (msgs(m), next)
             }
-            LdapOp::AddRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::AddResponse(read_only())).into()],
-                Next::Continue,
-            ),
-            LdapOp::ModifyRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::ModifyResponse(read_only())).into()],
-                Next::Continue,
-            ),
-            LdapOp::DelRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::DelResponse(read_only())).into()],
-                Next::Continue,
-            ),
-            LdapOp::ModifyDNRequest(_) => (
-                vec![LdapMsg::new(id, LdapOp::ModifyDNResponse(read_only())).into()],
-                Next::Continue,
-            ),
+            LdapOp::AddRequest(a) => self.write(session, id, Write::add(a)).await,
+            LdapOp::ModifyRequest(m) => self.write(session, id, Write::modify(m)).await,
+            LdapOp::DelRequest(dn) => self.write(session, id, Write::delete(dn)).await,
+            LdapOp::ModifyDNRequest(r) => self.write(session, id, Write::modify_dn(r)).await,
             _ => {
                 // A response PDU (or intermediate) sent by a client is a protocol error.
                 tracing::debug!(op = op_name, "client sent a server-only PDU");
@@ -269,6 +259,14 @@ impl Handler {
                 )
             }
         }
+    }
+
+    /// Add, Modify, Delete and ModifyDN: one response, then the next request.
+    async fn write(&self, session: &Session, id: i32, w: Write) -> (Vec<Reply>, Next) {
+        (
+            vec![w.run(&self.dir, session, id).await.into()],
+            Next::Continue,
+        )
     }
 
     async fn bind(&self, session: &mut Session, id: i32, b: LdapBindRequest) -> LdapMsg {
@@ -926,13 +924,6 @@ impl Handler {
             holder,
         })
     }
-}
-
-fn read_only() -> LdapResult {
-    result(
-        LdapResultCode::UnwillingToPerform,
-        "this orgdir version does not accept LDAP writes; change the directory in the account center or with the orgdir CLI",
-    )
 }
 
 fn unavailable_critical(c: &RawControl) -> LdapResult {

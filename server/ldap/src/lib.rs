@@ -4,7 +4,9 @@
 //! * [`frame`]: bounded framing and decoding (with raw control criticality);
 //! * [`convert`]: wire filters into the directory's bounded filter type;
 //! * [`handler`]: the protocol logic, callable in-process (bind, search with paging,
-//!   compare, abandon, unbind, WhoAmI, Password Modify, StartTLS);
+//!   compare, abandon, unbind, WhoAmI, Password Modify, StartTLS, and the write operations);
+//! * [`mod@write`]: Add, Modify, Delete and ModifyDN decoded for the directory's LDAP write
+//!   mapping, refusals turned into result codes;
 //! * [`render`]: entries, the RootDSE and the subschema entry as search results;
 //! * [`server`]: listeners and the per-connection read/write loop.
 //!
@@ -17,6 +19,7 @@ pub mod frame;
 pub mod handler;
 pub mod render;
 pub mod server;
+pub mod write;
 
 pub use config::LdapConfig;
 pub use handler::{Handler, Session};

@@ -24,33 +24,42 @@ pub fn env() -> &'static (tokio::runtime::Runtime, Arc<Directory>) {
             .enable_all()
             .build()
             .expect("runtime");
-        let dir = rt.block_on(async {
-            let store = Arc::new(orgdir_store::SqliteStore::open_in_memory().expect("store"));
-            let config = DirectoryConfig {
-                argon2: Argon2Params {
-                    m_cost_kib: 64,
-                    t_cost: 1,
-                    p_cost: 1,
-                },
-                lockout_threshold: 3,
-                ..DirectoryConfig::default()
-            };
-            let dir = Directory::open(
-                store,
-                config,
-                Arc::new(ManualClock::new(1_764_000_000)),
-                Arc::new(OsEntropy),
-            )
-            .expect("directory");
-            orgdir_directory::demo::seed_demo(&dir).await.expect("demo");
-            Arc::new(dir)
-        });
+        let dir = rt.block_on(demo_directory());
         (rt, dir)
     })
 }
 
 pub fn handler(cfg: LdapConfig) -> Handler {
     Handler::new(env().1.clone(), cfg, true)
+}
+
+/// A handler over a demo directory of its own, for tests that change it.
+pub fn fresh_handler() -> Handler {
+    let dir = env().0.block_on(demo_directory());
+    Handler::new(dir, LdapConfig::default(), true)
+}
+
+/// A demo directory in memory, with cheap password hashing and a lockout after 3 failures.
+async fn demo_directory() -> Arc<Directory> {
+    let store = Arc::new(orgdir_store::SqliteStore::open_in_memory().expect("store"));
+    let config = DirectoryConfig {
+        argon2: Argon2Params {
+            m_cost_kib: 64,
+            t_cost: 1,
+            p_cost: 1,
+        },
+        lockout_threshold: 3,
+        ..DirectoryConfig::default()
+    };
+    let dir = Directory::open(
+        store,
+        config,
+        Arc::new(ManualClock::new(1_764_000_000)),
+        Arc::new(OsEntropy),
+    )
+    .expect("directory");
+    orgdir_directory::demo::seed_demo(&dir).await.expect("demo");
+    Arc::new(dir)
 }
 
 pub fn peer() -> SocketAddr {
@@ -151,7 +160,10 @@ pub fn code(resp: &[LdapMsg]) -> String {
         Some(LdapOp::BindResponse(b)) => format!("{:?}", b.res.code),
         Some(LdapOp::SearchResultDone(r))
         | Some(LdapOp::CompareResult(r))
-        | Some(LdapOp::ModifyResponse(r)) => format!("{:?}", r.code),
+        | Some(LdapOp::ModifyResponse(r))
+        | Some(LdapOp::AddResponse(r))
+        | Some(LdapOp::DelResponse(r))
+        | Some(LdapOp::ModifyDNResponse(r)) => format!("{:?}", r.code),
         Some(LdapOp::ExtendedResponse(x)) => format!("{:?}", x.res.code),
         other => format!("{other:?}"),
     }

@@ -1,7 +1,8 @@
 //! In-process tests of the LDAP protocol handler over the demo directory: data-driven
 //! search, filter and access-control cases (fixture in, expected text out), plus the
-//! protocol rules that do not need a socket. Black-box tests with real clients live in
-//! /tests/e2e.
+//! protocol rules that do not need a socket, and LDAP writes on the wire (result codes,
+//! matchedDN, who may write, a write seen by the next search). Black-box tests with real
+//! clients live in /tests/e2e.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,3 +14,4 @@
 mod fixture;
 mod protocol;
 mod search;
+mod write;

@@ -453,19 +453,6 @@ fn password_modify_rules() {
 }
 
 #[test]
-fn writes_are_refused_with_a_reason() {
-    let h = handler(LdapConfig::default());
-    let mut s = session(&h, "admin");
-    let (resp, _) = send(
-        &h,
-        &mut s,
-        LdapOp::DelRequest("uid=10030,ou=Sales,dc=example,dc=com".into()),
-        vec![],
-    );
-    expect![[r#"Some(DelResponse(LdapResult { code: UnwillingToPerform, matcheddn: "", message: "this orgdir version does not accept LDAP writes; change the directory in the account center or with the orgdir CLI", referral: [] }))"#]].assert_eq(&format!("{:?}", resp.first().map(|m| &m.op)));
-}
-
-#[test]
 fn open_paged_searches_share_a_bounded_budget() {
     let h = handler(LdapConfig {
         max_paged_total_results: 60,
