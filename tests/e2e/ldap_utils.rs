@@ -432,3 +432,129 @@ fn user_password_is_never_returned() -> Result<()> {
     }
     Ok(())
 }
+
+/// ENT-4 over LDAP: a member created while the enterprise has an initial password binds
+/// with it but can do nothing else until `ldappasswd` changes it; then it reads as usual.
+#[test]
+fn an_initial_password_must_be_changed_with_ldappasswd_first() -> Result<()> {
+    let server = crate::support::own_server(Options::new())?;
+    let addr = server.http_addr();
+    let json = [("Content-Type", "application/json")];
+    let (status, _, body) = crate::support::http_request(
+        addr,
+        "POST",
+        "/api/v1/session",
+        &json,
+        r#"{"enterprise":100001,"password":"Admin-Passw0rd-1"}"#,
+    )?;
+    ensure!(status == 200, "{status} {body}");
+    let token: serde_json::Value = serde_json::from_str(&body)?;
+    let auth = format!("Bearer {}", token["token"].as_str().unwrap_or_default());
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
+    let call = |method: &str, path: &str, body: &str| {
+        crate::support::http_request(addr, method, path, &headers, body)
+    };
+    let (status, _, body) = call(
+        "PUT",
+        "/api/v1/enterprise/initial-password",
+        r#"{"password":"Welcome-2026-a"}"#,
+    )?;
+    ensure!(status == 204, "{status} {body}");
+    let (_, _, orgs) = call("GET", "/api/v1/orgs", "")?;
+    let orgs: serde_json::Value = serde_json::from_str(&orgs)?;
+    let support = orgs
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["name"] == "Support"))
+        .and_then(|o| o["id"].as_u64())
+        .unwrap_or_default();
+    let (_, _, roles) = call("GET", "/api/v1/roles", "")?;
+    let roles: serde_json::Value = serde_json::from_str(&roles)?;
+    let member_role = roles
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["builtin"] == "member"))
+        .and_then(|r| r["id"].as_u64())
+        .unwrap_or_default();
+    let (status, _, body) = call(
+        "POST",
+        "/api/v1/members",
+        &format!(
+            r#"{{"account":"10300","org":{support},"name":"New Comer","role":{member_role}}}"#
+        ),
+    )?;
+    ensure!(status == 201, "{status} {body}");
+
+    let url = server.ldap_url();
+    let dn = format!("uid=10300,ou=Support,{BASE}");
+    let who = tool(
+        &server,
+        "ldapwhoami",
+        &["-x", "-H", &url, "-D", &dn, "-w", "Welcome-2026-a"],
+    )?;
+    ensure!(who.success(), "the initial password binds:\n{who}");
+    let search = tool(
+        &server,
+        "ldapsearch",
+        &[
+            "-x",
+            "-H",
+            &url,
+            "-D",
+            &dn,
+            "-w",
+            "Welcome-2026-a",
+            "-b",
+            BASE,
+            "(uid=10001)",
+            "cn",
+        ],
+    )?;
+    ensure!(
+        search.code() == Some(53)
+            && format!("{}{}", search.stdout, search.stderr).contains("must be changed"),
+        "a search before the change: expected unwillingToPerform (53)\n{search}"
+    );
+    let change = tool(
+        &server,
+        "ldappasswd",
+        &[
+            "-x",
+            "-H",
+            &url,
+            "-D",
+            &dn,
+            "-w",
+            "Welcome-2026-a",
+            "-a",
+            "Welcome-2026-a",
+            "-s",
+            "My-Own-Passw0rd-7",
+        ],
+    )?;
+    ensure!(change.success(), "ldappasswd:\n{change}");
+    let search = tool(
+        &server,
+        "ldapsearch",
+        &[
+            "-x",
+            "-LLL",
+            "-H",
+            &url,
+            "-D",
+            &dn,
+            "-w",
+            "My-Own-Passw0rd-7",
+            "-b",
+            BASE,
+            "(uid=10001)",
+            "cn",
+        ],
+    )?;
+    ensure!(
+        search.success() && search.stdout.contains("cn: Zhang Wei"),
+        "after the change the member reads:\n{search}"
+    );
+    Ok(())
+}

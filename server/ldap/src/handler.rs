@@ -206,6 +206,21 @@ impl Handler {
         }
     }
 
+    /// Whether the bound member must change its password before anything else (ENT-4).
+    fn must_change_password(&self, session: &Session) -> bool {
+        let Some(p) = &session.principal else {
+            return false;
+        };
+        let PrincipalKind::Member(id) = p.kind else {
+            return false;
+        };
+        self.dir
+            .catalog()
+            .get(p.enterprise)
+            .and_then(|snap| snap.state.members.get(&id).map(|m| m.must_change_password))
+            .unwrap_or(false)
+    }
+
     /// The directory behind this handler.
     pub fn directory(&self) -> &Arc<Directory> {
         &self.dir
@@ -219,6 +234,31 @@ impl Handler {
         if let Some(bad) = req.controls.iter().find(|c| {
             c.critical && !(c.oid == OID_MANAGE_DSA_IT || (c.oid == OID_PAGED && is_search))
         }) && let Some(resp) = failure_response(id, &req.msg.op, unavailable_critical(bad))
+        {
+            return (vec![resp.into()], Next::Continue);
+        }
+        // ENT-4: a member whose password was set by an administrator (initial or reset) may
+        // bind, ask who it is and change the password, nothing else until it has.
+        let restricted = matches!(
+            req.msg.op,
+            LdapOp::SearchRequest(_)
+                | LdapOp::CompareRequest(_)
+                | LdapOp::AddRequest(_)
+                | LdapOp::ModifyRequest(_)
+                | LdapOp::DelRequest(_)
+                | LdapOp::ModifyDNRequest(_)
+        );
+        if restricted
+            && self.must_change_password(session)
+            && let Some(resp) = failure_response(
+                id,
+                &req.msg.op,
+                result(
+                    LdapResultCode::UnwillingToPerform,
+                    "the password was set by an administrator and must be changed first: \
+                     use the Password Modify extended operation (e.g. ldappasswd)",
+                ),
+            )
         {
             return (vec![resp.into()], Next::Continue);
         }
