@@ -80,7 +80,7 @@ if [ ! -x "$VENV/bin/python3" ]; then
     python3 -m venv "$VENV"
 fi
 if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] \
-    || ! "$VENV/bin/python3" -c 'import ldap3' >/dev/null 2>&1; then
+    || ! "$VENV/bin/python3" -c 'import ldap3, aiosmtpd' >/dev/null 2>&1; then
     log "pip install -r $REQUIREMENTS"
     "$VENV/bin/python3" -m pip install --quiet --disable-pip-version-check --no-input \
         --require-hashes --only-binary=:all: -r "$REQUIREMENTS"

@@ -280,6 +280,44 @@ pub async fn set_own_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PUT /api/v1/enterprise/super-password` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuperPasswordJson {
+    current_password: String,
+    new_password: String,
+}
+
+/// Checks the ENT-3 policy, then sets the super password (the caller has confirmed the
+/// current one).
+pub async fn change_super_password(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
+    admin_only(caller)?;
+    confirm(state, caller, current).await?;
+    orgdir_directory::service::check_super_password_policy(
+        new,
+        state.dir.config().min_password_length,
+    )?;
+    let hash = state.dir.hash_new_password(new).await?;
+    crate::api::run(state, caller, vec![Command::SetSuperPassword { hash }]).await?;
+    Ok(())
+}
+
+/// `PUT /api/v1/enterprise/super-password` (ENT-3: at least three of upper case, lower
+/// case, digits and symbols).
+pub async fn set_super_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<SuperPasswordJson>,
+) -> ApiResult<StatusCode> {
+    change_super_password(&state, &caller, &b.current_password, &b.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// One entry of the operator's review queue.
 #[derive(Debug, Serialize)]
 pub struct ReviewItemJson {

@@ -123,6 +123,15 @@ impl<T: Clone> Sessions<T> {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&digest(token));
     }
+
+    /// Ends every session whose principal matches `f` (e.g. an enterprise administrator's
+    /// after the super password was recovered); returns how many ended.
+    pub fn end_where(&self, f: impl Fn(&T) -> bool) -> usize {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = map.len();
+        map.retain(|_, s| !f(&s.principal));
+        before - map.len()
+    }
 }
 
 /// How an API request proved who it is.

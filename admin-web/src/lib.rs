@@ -14,10 +14,14 @@ pub mod account;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod images;
+pub mod links;
 pub mod openapi;
 pub mod operator;
 pub mod panel;
+pub mod recovery;
 pub mod roles;
+pub mod sso;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -42,6 +46,11 @@ pub struct AppState {
     pub operator_sessions: Arc<auth::Sessions<String>>,
     /// What an enterprise the operator creates gets unless told otherwise.
     pub new_enterprise: operator::Defaults,
+    /// Signed links (super password recovery, SSO hand-off): key, public URL, used nonces.
+    pub links: Arc<links::Links>,
+    /// Outgoing mail; `None` when there is none (recovery requests are then audited as
+    /// not sent). The daemon always sets one: SMTP, or the outbox of the data directory.
+    pub mailer: Option<Arc<orgdir_mail::Mailer>>,
 }
 
 impl AppState {
@@ -53,7 +62,22 @@ impl AppState {
             secure_cookies,
             operator_sessions: Arc::new(auth::Sessions::default()),
             new_enterprise: operator::Defaults::default(),
+            links: Arc::new(links::Links::ephemeral()),
+            mailer: None,
         }
+    }
+
+    /// Sets the key, public URL and lifetimes of signed links (the daemon's
+    /// `<data_dir>/secret.key` and `http.public_url`).
+    pub fn with_links(mut self, links: links::Links) -> AppState {
+        self.links = Arc::new(links);
+        self
+    }
+
+    /// Sets the outgoing mail transport.
+    pub fn with_mailer(mut self, mailer: Arc<orgdir_mail::Mailer>) -> AppState {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// Sets the seats and limits new enterprises get (the configuration's `[limits]`).
@@ -75,7 +99,14 @@ pub fn router(state: AppState) -> Router {
         .route("/me/password", put(account::set_own_password))
         .route("/enterprise", get(account::get))
         .route("/enterprise/profile", put(account::submit_profile))
-        .route("/enterprise/recovery-email", put(account::set_recovery_email))
+        .route(
+            "/enterprise/recovery-email",
+            put(account::set_recovery_email),
+        )
+        .route(
+            "/enterprise/super-password",
+            put(account::set_super_password),
+        )
         .route(
             "/enterprise/initial-password",
             put(account::set_initial_password),
@@ -110,17 +141,34 @@ pub fn router(state: AppState) -> Router {
             get(operator::list).post(operator::create),
         )
         .route("/operator/enterprises/{number}", patch(operator::update))
+        .route("/enterprise/images", get(images::list))
+        .route(
+            "/enterprise/images/{kind}",
+            put(images::put).layer(axum::extract::DefaultBodyLimit::max(
+                images::MAX_IMAGE_BYTES + 1024,
+            )),
+        )
+        .route("/operator/images", get(images::list_pending))
+        .route("/operator/images/{id}", get(images::operator_file))
+        .route(
+            "/operator/images/{id}/review",
+            post(images::operator_review),
+        )
         .route("/operator/reviews", get(account::list_reviews))
         .route(
             "/operator/enterprises/{number}/review",
             post(account::review),
         )
+        .route("/recovery", post(recovery::request))
+        .route("/recovery/complete", post(recovery::complete))
+        .route("/sso-link", post(sso::create))
         .route("/openapi.json", get(openapi_json))
         .fallback(api_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
+        .route("/public/{number}/{kind}", get(images::public))
         .route("/metrics", get(metrics))
         .merge(panel::router().layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -52,6 +52,8 @@ pub fn document() -> Value {
     add_paths(&mut doc, token_and_operator_paths());
     add(&mut doc, "components", "schemas", account_schemas());
     add_paths(&mut doc, account_paths());
+    add(&mut doc, "components", "schemas", link_schemas());
+    add_paths(&mut doc, link_paths());
     doc
 }
 
@@ -180,6 +182,8 @@ fn account_schemas() -> Value {
             "initial_password_set": { "description": "Enterprise administrator only", "type": "boolean" } } },
         "RecoveryEmail": { "type": "object", "required": ["email", "confirm_password"], "properties": {
             "email": opt, "confirm_password": { "type": "string", "description": "The super password" } } },
+        "SuperPassword": { "type": "object", "required": ["current_password", "new_password"], "properties": {
+            "current_password": { "type": "string" }, "new_password": { "type": "string" } } },
         "InitialPassword": { "type": "object", "required": ["password"], "properties": {
             "password": { "type": ["string", "null"], "description": "null: new members get no initial password" } } },
         "OwnPassword": { "type": "object", "required": ["current_password", "new_password"], "properties": {
@@ -189,6 +193,13 @@ fn account_schemas() -> Value {
             "live": { "$ref": "#/components/schemas/Profile" },
             "pending": { "$ref": "#/components/schemas/Profile" },
             "submitted_at": { "type": "integer" } } } },
+        "Image": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "enterprise": { "type": "integer" },
+            "kind": { "type": "string", "enum": ["logo", "banner"] },
+            "status": { "type": "string", "enum": ["pending", "approved", "rejected"] },
+            "content_type": { "type": "string" }, "size": { "type": "integer" }, "reason": opt,
+            "submitted_at": { "type": "integer" }, "reviewed_at": { "type": ["integer", "null"] } } },
+        "Images": { "type": "array", "items": { "$ref": "#/components/schemas/Image" } },
         "Decision": { "type": "object", "required": ["approve"], "properties": {
             "approve": { "type": "boolean" }, "reason": { "type": ["string", "null"], "description": "Required to reject; shown to the enterprise" } } }
     })
@@ -213,11 +224,34 @@ fn account_paths() -> Value {
         "/api/v1/enterprise/recovery-email": {
             "put": op("Set or remove the recovery email (ENT-2; administrator, confirmed with the super password)", Some("RecoveryEmail"), ("204", None))
         },
+        "/api/v1/enterprise/super-password": {
+            "put": op("Change the super password (ENT-3: at least three of upper case, lower case, digits, symbols; administrator, with the current one)", Some("SuperPassword"), ("204", None))
+        },
         "/api/v1/enterprise/initial-password": {
             "put": op("Set or clear the initial password of members created from now on (ENT-4; administrator)", Some("InitialPassword"), ("204", None))
         },
         "/api/v1/me/password": {
             "put": op("A member changes its own password (required first after an initial or reset password: until then other requests answer 403 password_change_required)", Some("OwnPassword"), ("204", None))
+        },
+        "/api/v1/enterprise/images": {
+            "get": op("The enterprise's logo and banner: live, waiting for review, last rejected (ENT-5; administrator)", None, ("200", Some("Images")))
+        },
+        "/api/v1/enterprise/images/{kind}": {
+            "parameters": [{ "name": "kind", "in": "path", "required": true, "schema": { "type": "string", "enum": ["logo", "banner"] } }],
+            "put": { "summary": "Upload a logo or banner (the file as the body: PNG, JPEG or WebP, at most 1 MiB); it waits for the operator's review and is shown at /public/{number}/{kind} once approved",
+                "requestBody": { "required": true, "content": { "image/png": {}, "image/jpeg": {}, "image/webp": {} } },
+                "responses": { "202": { "description": "Stored, waiting for review" }, "401": problem(), "403": problem(), "404": problem(), "413": problem(), "415": problem() } }
+        },
+        "/api/v1/operator/images": {
+            "get": with_operator(op("Images waiting for review, oldest first", None, ("200", Some("Images"))))
+        },
+        "/api/v1/operator/images/{id}": {
+            "parameters": id_param(),
+            "get": with_operator(json!({ "summary": "The image file, for review", "responses": { "200": { "description": "The image" }, "401": problem(), "404": problem() } }))
+        },
+        "/api/v1/operator/images/{id}/review": {
+            "parameters": id_param(),
+            "post": with_operator(op("Approve (it becomes the live image of its kind) or reject (with a reason) a waiting image", Some("Decision"), ("200", Some("Image"))))
         },
         "/api/v1/operator/reviews": {
             "get": with_operator(op("Profile changes waiting for review, oldest first", None, ("200", Some("Reviews"))))
@@ -352,6 +386,47 @@ fn core() -> Value {
                 "patch": op("Edit, move, change role, disable/enable, hide/unhide", Some("MemberPatch"), ("204", None)),
                 "delete": op("Delete a member (ORG-4)", None, ("204", None))
             }
+        }
+    })
+}
+
+/// Schemas of super password recovery (ENT-2) and the SSO hand-off (LOGIN-3).
+fn link_schemas() -> Value {
+    json!({
+        "RecoveryRequest": { "type": "object", "required": ["enterprise"], "additionalProperties": false, "properties": {
+            "enterprise": { "type": "integer", "description": "The enterprise number" } } },
+        "RecoveryAccepted": { "type": "object", "required": ["status", "detail"], "properties": {
+            "status": { "const": "accepted" }, "detail": { "type": "string" } } },
+        "RecoveryComplete": { "type": "object", "required": ["token", "password"], "additionalProperties": false, "properties": {
+            "token": { "type": "string", "description": "The `token` query parameter of the mailed link" },
+            "password": { "type": "string", "description": "The new super password: at least three of upper case, lower case, digits, symbols (ENT-3)" } } },
+        "SsoLink": { "type": "object", "required": ["url", "expires_at"], "properties": {
+            "url": { "type": "string", "description": "Open it in a browser within a minute; it works once" },
+            "expires_at": { "type": "integer", "description": "Unix time" } } }
+    })
+}
+
+/// Paths of super password recovery and the SSO hand-off.
+fn link_paths() -> Value {
+    let body = |schema: &str| json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    json!({
+        "/api/v1/recovery": {
+            "post": { "security": [], "summary": "Mail a super password recovery link to the enterprise's recovery email (ENT-2). The answer is the same whether or not the enterprise exists or has one",
+                "requestBody": body("RecoveryRequest"),
+                "responses": { "202": { "description": "Accepted", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/RecoveryAccepted" } } } },
+                    "400": problem(), "422": problem(), "429": problem() } }
+        },
+        "/api/v1/recovery/complete": {
+            "post": { "security": [], "summary": "Set a new super password with a recovery link (once; ends the administrator's sessions)",
+                "requestBody": body("RecoveryComplete"),
+                "responses": { "204": { "description": "The super password is changed" },
+                    "400": problem(),
+                    "403": { "description": "recovery_link_invalid (application/problem+json)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                    "410": { "description": "recovery_link_expired or recovery_link_used (application/problem+json)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                    "422": problem(), "429": problem() } }
+        },
+        "/api/v1/sso-link": {
+            "post": op("A one-time link that opens the panel as the calling member for a minute (LOGIN-3); members with a session only, not with an API token", None, ("200", Some("SsoLink")))
         }
     })
 }

@@ -17,8 +17,10 @@ mod i18n;
 mod members;
 mod operator;
 mod orgs;
+mod recover;
 mod roles;
 mod signin;
+mod sso;
 mod tokens;
 mod zh;
 
@@ -58,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .merge(audit::routes())
         .merge(tokens::routes())
         .merge(operator::routes())
+        .merge(recover::routes())
+        .merge(sso::routes())
         .merge(account::routes())
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
 }
@@ -318,6 +322,6 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;

@@ -52,7 +52,7 @@ pub(crate) async fn store_call<T: Send + 'static>(
 }
 
 /// The principal a token acts as, if its owner still exists as the same identity.
-fn owner_principal(snap: &Snapshot, owner: TokenOwner) -> Option<Principal> {
+pub(crate) fn owner_principal(snap: &Snapshot, owner: TokenOwner) -> Option<Principal> {
     match owner {
         TokenOwner::Admin => Some(Principal {
             enterprise: snap.number(),

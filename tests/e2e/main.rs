@@ -12,6 +12,7 @@ mod cli;
 mod http;
 mod ldap_utils;
 mod ldap_writes;
+mod mail;
 mod operator;
 mod python_ldap3;
 mod raw_protocol;

@@ -12,11 +12,11 @@ use anyhow::{Result, ensure};
 use crate::support::{TOOL_TIMEOUT, read_only_server};
 
 /// The repository root (the `orgdir` package lives in `server/daemon`).
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     if let Some(python) = std::env::var_os("ORGDIR_TEST_PYTHON") {
         return PathBuf::from(python);
     }

@@ -36,10 +36,29 @@ pub(super) fn routes() -> Router<AppState> {
             "/panel/account/initial-password",
             post(set_initial_password),
         )
+        .route("/panel/account/super-password", post(set_super_password))
+        .route(
+            "/panel/account/images",
+            post(upload_image).layer(axum::extract::DefaultBodyLimit::max(
+                crate::images::MAX_IMAGE_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/panel/account/images/{id}", get(own_image))
         .route("/panel/password", get(password_page).post(change_password))
 }
 
 struct Text {
+    super_title: &'static str,
+    super_hint: &'static str,
+    images: &'static str,
+    images_hint: &'static str,
+    image_live: &'static str,
+    image_pending: &'static str,
+    image_rejected: &'static str,
+    image_kind: &'static str,
+    image_file: &'static str,
+    upload: &'static str,
+    uploaded: &'static str,
     title: &'static str,
     profile: &'static str,
     pending_title: &'static str,
@@ -82,6 +101,17 @@ struct Text {
 }
 
 static EN: Text = Text {
+    super_title: "Super password",
+    super_hint: "At least three of: upper case, lower case, digits, symbols (& * % …); e.g. abcABC123. It also confirms sensitive actions such as resetting members' passwords.",
+    images: "Logo and banner",
+    images_hint: "PNG, JPEG or WebP, at most 1 MiB. Others see an image only after the operator has approved it.",
+    image_live: "live",
+    image_pending: "waiting for review",
+    image_rejected: "rejected",
+    image_kind: "Image",
+    image_file: "File",
+    upload: "Upload for review",
+    uploaded: "Uploaded: the image waits for the operator's review.",
     title: "Enterprise account",
     profile: "Profile",
     pending_title: "Waiting for review",
@@ -124,6 +154,17 @@ static EN: Text = Text {
 };
 
 static ZH: Text = Text {
+    super_title: "超级密码",
+    super_hint: "须包含大写字母、小写字母、数字、符号（& * % …）中的至少三类，例如 abcABC123。超级密码也用于确认敏感操作，如重置成员密码。",
+    images: "企业标志与横幅",
+    images_hint: "PNG、JPEG 或 WebP，不超过 1 MiB。图片须经运营方审核通过后才对外展示。",
+    image_live: "已生效",
+    image_pending: "待审核",
+    image_rejected: "已驳回",
+    image_kind: "图片",
+    image_file: "文件",
+    upload: "上传并提交审核",
+    uploaded: "已上传：图片等待运营方审核。",
     title: "企业账号",
     profile: "企业资料",
     pending_title: "待审核",
@@ -191,18 +232,23 @@ async fn account_page(
     };
     let x = text(s.lang);
     let note = q.saved.map(|m| {
-        let t = if m == "submitted" {
-            x.submitted
-        } else {
-            x.saved
+        let t = match m.as_str() {
+            "submitted" => x.submitted,
+            "uploaded" => x.uploaded,
+            _ => x.saved,
         };
         message(true, t)
     });
-    render(&s, StatusCode::OK, note)
+    render(&state, &s, StatusCode::OK, note).await
 }
 
 /// The account page with an optional message on top.
-fn render(s: &Session, status: StatusCode, note: Option<String>) -> Response {
+async fn render(
+    state: &AppState,
+    s: &Session,
+    status: StatusCode,
+    note: Option<String>,
+) -> Response {
     let x = text(s.lang);
     if !is_admin(s) {
         return s.page(
@@ -329,21 +375,82 @@ fn render(s: &Session, status: StatusCode, note: Option<String>) -> Response {
         esc(x.clear),
         esc(x.save),
     );
+    let _ = write!(
+        b,
+        "<form method=\"post\" action=\"/panel/account/super-password\" id=\"super-password\"><fieldset><legend>{}</legend>\
+         <p>{}</p>\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+         <label>{} <input type=\"password\" name=\"current\" id=\"super-current\" required autocomplete=\"current-password\"></label>\
+         <label>{} <input type=\"password\" name=\"new\" id=\"super-new\" required autocomplete=\"new-password\"></label>\
+         <label>{} <input type=\"password\" name=\"repeat\" id=\"super-repeat\" required autocomplete=\"new-password\"></label>\
+         <button type=\"submit\">{}</button></fieldset></form>",
+        esc(x.super_title),
+        esc(x.super_hint),
+        esc(x.current_password),
+        esc(x.new_password),
+        esc(x.repeat_password),
+        esc(x.change),
+    );
+    images_section(state, s, &mut b).await;
     s.page(status, x.title, "/panel/account", &b)
+}
+
+/// ENT-5: the live and waiting logo and banner, the last rejection, and the upload form.
+async fn images_section(state: &AppState, s: &Session, b: &mut String) {
+    let x = text(s.lang);
+    let all = crate::images::of_enterprise(state, s.principal.enterprise)
+        .await
+        .unwrap_or_default();
+    let _ = write!(
+        b,
+        "<section id=\"images\"><h2>{}</h2><p>{}</p><table><tbody>",
+        esc(x.images),
+        esc(x.images_hint)
+    );
+    for rec in &all {
+        let status = match rec.status {
+            orgdir_store::ImageStatus::Approved => x.image_live,
+            orgdir_store::ImageStatus::Pending => x.image_pending,
+            orgdir_store::ImageStatus::Rejected => x.image_rejected,
+        };
+        let _ = write!(
+            b,
+            "<tr class=\"image {}\"><td>{}</td><td>{}</td><td><img src=\"/panel/account/images/{}\" alt=\"{}\" height=\"48\"></td><td>{}</td></tr>",
+            rec.status.key(),
+            esc(rec.kind.key()),
+            esc(status),
+            rec.id,
+            esc(rec.kind.key()),
+            esc(rec.reason.as_deref().unwrap_or(""))
+        );
+    }
+    let _ = write!(
+        b,
+        "</tbody></table>\
+         <form method=\"post\" action=\"/panel/account/images\" enctype=\"multipart/form-data\" id=\"upload-image\">\
+         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
+         <label>{} <select name=\"kind\" id=\"image-kind\"><option value=\"logo\">logo</option><option value=\"banner\">banner</option></select></label>\
+         <label>{} <input type=\"file\" name=\"file\" id=\"image-file\" accept=\"image/png,image/jpeg,image/webp\" required></label>\
+         <button type=\"submit\">{}</button></form></section>",
+        esc(&s.csrf),
+        esc(x.image_kind),
+        esc(x.image_file),
+        esc(x.upload)
+    );
 }
 
 /// Runs an account command as the administrator; success comes back to the page.
 async fn run(state: &AppState, s: &Session, cmd: Command, marker: &str) -> Response {
     match s.exec(&state.dir, cmd).await {
         Ok(_) => Redirect::to(&format!("/panel/account?saved={marker}")).into_response(),
-        Err(e) => refused(s, e),
+        Err(e) => refused(state, s, e).await,
     }
 }
 
-fn refused(s: &Session, e: ApiError) -> Response {
+async fn refused(state: &AppState, s: &Session, e: ApiError) -> Response {
     let status = e.status;
     let t = format!("{} {}", s.tr().failed, s.refusal(e));
-    render(s, status, Some(message(false, &t)))
+    render(state, s, status, Some(message(false, &t))).await
 }
 
 #[derive(Deserialize)]
@@ -409,10 +516,12 @@ async fn set_recovery_email(
     {
         let x = text(s.lang);
         return render(
+            &state,
             &s,
             StatusCode::FORBIDDEN,
             Some(message(false, x.wrong_current)),
-        );
+        )
+        .await;
     }
     let cmd = Command::SetRecoveryEmail {
         email: non_empty(&f.email),
@@ -442,10 +551,151 @@ async fn set_initial_password(
     } else {
         match state.dir.hash_new_password(&f.password).await {
             Ok(h) => Some(h),
-            Err(e) => return refused(&s, e.into()),
+            Err(e) => return refused(&state, &s, e.into()).await,
         }
     };
     run(&state, &s, Command::SetInitialPassword { hash }, "1").await
+}
+
+/// ENT-3: the administrator changes the super password (current one first).
+async fn set_super_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (s, f) = match posted::<PasswordForm>(&state, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let x = text(s.lang);
+    if !is_admin(&s) {
+        return render(
+            &state,
+            &s,
+            StatusCode::FORBIDDEN,
+            Some(message(false, x.admin_only)),
+        )
+        .await;
+    }
+    let fail = |status, t: String| {
+        let (state, s) = (&state, &s);
+        async move { render(state, s, status, Some(message(false, &t))).await }
+    };
+    if f.new != f.repeat {
+        return fail(StatusCode::BAD_REQUEST, x.mismatch.into()).await;
+    }
+    if !state
+        .dir
+        .verify_password(&s.principal, f.current.as_bytes())
+        .await
+    {
+        return fail(StatusCode::FORBIDDEN, x.wrong_current.into()).await;
+    }
+    if let Err(e) = orgdir_directory::service::check_super_password_policy(
+        &f.new,
+        state.dir.config().min_password_length,
+    ) {
+        return refused(&state, &s, e.into()).await;
+    }
+    let hash = match state.dir.hash_new_password(&f.new).await {
+        Ok(h) => h,
+        Err(e) => return refused(&state, &s, e.into()).await,
+    };
+    run(&state, &s, Command::SetSuperPassword { hash }, "1").await
+}
+
+// --- images (ENT-5) ----------------------------------------------------------------------
+
+/// The upload form: multipart with `csrf_token` first (checked before the file is read any
+/// further), `kind` and `file`.
+async fn upload_image(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let Some(s) = Session::of(&state, &headers) else {
+        return to_sign_in();
+    };
+    let (mut csrf, mut kind, mut file) = (None, None, None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name != "csrf_token" && csrf.is_none() {
+                    break;
+                }
+                match (name.as_str(), field.bytes().await) {
+                    ("csrf_token", Ok(v)) => csrf = Some(String::from_utf8_lossy(&v).to_string()),
+                    ("kind", Ok(v)) => kind = Some(String::from_utf8_lossy(&v).to_string()),
+                    ("file", Ok(v)) => file = Some(v.to_vec()),
+                    (_, Ok(_)) => {}
+                    (_, Err(e)) => {
+                        let e = ApiError::new(e.status(), "bad_upload", e.body_text());
+                        return refused(&state, &s, e).await;
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let e = ApiError::new(e.status(), "bad_upload", e.body_text());
+                return refused(&state, &s, e).await;
+            }
+        }
+    }
+    if !csrf.is_some_and(|c| crate::auth::csrf_matches(&c, &s.csrf)) {
+        return s.page(
+            StatusCode::FORBIDDEN,
+            s.tr().failed,
+            "/panel/account",
+            &message(false, s.tr().csrf_refused),
+        );
+    }
+    if !is_admin(&s) {
+        let x = text(s.lang);
+        return s.page(
+            StatusCode::FORBIDDEN,
+            x.title,
+            "/panel/account",
+            &message(false, x.admin_only),
+        );
+    }
+    let Some(kind) = kind.as_deref().and_then(orgdir_store::ImageKind::from_key) else {
+        return refused(&state, &s, ApiError::bad_request("unknown image kind")).await;
+    };
+    let result = crate::images::submit(
+        &state,
+        s.principal.enterprise,
+        "super",
+        &s.source(),
+        kind,
+        None,
+        file.unwrap_or_default(),
+    )
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/panel/account?saved=uploaded").into_response(),
+        Err(e) => refused(&state, &s, e).await,
+    }
+}
+
+/// One of the enterprise's own images (live, waiting or rejected), for its administrator.
+async fn own_image(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<u64>,
+) -> Response {
+    let Some(s) = Session::of(&state, &headers) else {
+        return to_sign_in();
+    };
+    if !is_admin(&s) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match crate::images::bytes(&state, id).await {
+        Ok(Some((rec, b))) if rec.enterprise == s.principal.enterprise => {
+            crate::images::file(&rec, b, "no-store")
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 // --- own password (ENT-4) ---------------------------------------------------------------

@@ -234,3 +234,249 @@ async fn new_members_change_the_initial_password_first() {
     let r = send(&app, "GET", "/panel/orgs", &old, &[], None).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+/// A multipart body with the given fields, as a browser sends the upload form.
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----orgdirtestboundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (name, filename, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(f) => body.extend_from_slice(
+                format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
+                     Content-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn raw(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (StatusCode, Vec<u8>, axum::http::HeaderMap) {
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("cookie", cookie)
+        .header("content-type", content_type)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (status, bytes.to_vec(), headers)
+}
+
+#[tokio::test]
+async fn images_are_shown_to_others_only_after_approval() {
+    let app = app_with_operator().await;
+    let (admin, csrf) = sign_in(&app, "", "Admin-Passw0rd-1").await;
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend(std::iter::repeat_n(7u8, 200));
+    // An SVG (script-capable) is refused whatever it is called.
+    let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let (ct, body) = multipart(&[
+        ("csrf_token", None, csrf.as_bytes()),
+        ("kind", None, b"logo"),
+        ("file", Some("logo.png"), svg),
+    ]);
+    let (status, page, _) = raw(&app, "POST", "/panel/account/images", &admin, &ct, body).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(String::from_utf8_lossy(&page).contains("PNG, JPEG and WebP"));
+    // Without the CSRF token: refused before the file is looked at.
+    let (ct, body) = multipart(&[("kind", None, b"logo"), ("file", Some("l.png"), &png)]);
+    let (status, _, _) = raw(&app, "POST", "/panel/account/images", &admin, &ct, body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A PNG: stored, waiting; not public yet.
+    let (ct, body) = multipart(&[
+        ("csrf_token", None, csrf.as_bytes()),
+        ("kind", None, b"logo"),
+        ("file", Some("logo.png"), &png),
+    ]);
+    let (status, _, headers) = raw(&app, "POST", "/panel/account/images", &admin, &ct, body).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/panel/account?saved=uploaded");
+    let r = send(&app, "GET", "/public/100001/logo", "", &[], None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "not public before review");
+    let list = api_json(&app, &admin, "/api/v1/enterprise/images").await;
+    assert_eq!(list[0]["status"], "pending");
+    let id = list[0]["id"].as_u64().unwrap();
+    // A member cannot see it, the operator approves it, then anyone can.
+    let (member, _) = sign_in(&app, "10002", "Passw0rd-10002").await;
+    let r = send(
+        &app,
+        "GET",
+        &format!("/panel/account/images/{id}"),
+        &member,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (op, op_csrf) = op_sign_in(&app).await;
+    let queue = send(&app, "GET", "/panel/operator/images", &op, &[], None).await;
+    assert!(
+        queue.body.contains(&format!("data-id=\"{id}\"")),
+        "{}",
+        queue.body
+    );
+    let r = post(
+        &app,
+        &op,
+        &format!("/panel/operator/images/{id}/review"),
+        &format!("csrf_token={op_csrf}&decision=approve"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (status, bytes, headers) =
+        raw(&app, "GET", "/public/100001/logo", "", "", Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bytes, png);
+    assert_eq!(headers["content-type"], "image/png");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    // Over the API: a mislabelled body is refused; a rejected banner keeps its reason.
+    let (status, _, _) = raw(
+        &app,
+        "PUT",
+        "/api/v1/enterprise/images/banner",
+        &admin,
+        "image/jpeg",
+        png.clone(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "cookie sessions need the CSRF header"
+    );
+    let token = {
+        use tower::ServiceExt;
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/session")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                r#"{"enterprise":100001,"password":"Admin-Passw0rd-1"}"#,
+            ))
+            .unwrap();
+        let resp = app.clone().oneshot(req).await.unwrap();
+        let b = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+        v["token"].as_str().unwrap().to_string()
+    };
+    let put = |ct: &'static str| {
+        let app = app.clone();
+        let (token, png) = (token.clone(), png.clone());
+        async move {
+            use tower::ServiceExt;
+            let req = axum::http::Request::builder()
+                .method("PUT")
+                .uri("/api/v1/enterprise/images/banner")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", ct)
+                .body(axum::body::Body::from(png))
+                .unwrap();
+            app.oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(put("image/jpeg").await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(put("image/png").await, StatusCode::ACCEPTED);
+    let list = api_json(&app, &admin, "/api/v1/enterprise/images").await;
+    let banner = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "banner")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+    let r = post(
+        &app,
+        &op,
+        &format!("/panel/operator/images/{banner}/review"),
+        &format!("csrf_token={op_csrf}&decision=reject&reason=Too+blurry"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = send(&app, "GET", "/panel/account", &admin, &[], None).await;
+    assert!(page.body.contains("Too blurry"), "{}", page.body);
+    let r = send(&app, "GET", "/public/100001/banner", "", &[], None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_super_password_follows_ent_3() {
+    let app = app_with_operator().await;
+    let (admin, csrf) = sign_in(&app, "", "Admin-Passw0rd-1").await;
+    let change = |current: &str, new: &str| {
+        format!("csrf_token={csrf}&current={current}&new={new}&repeat={new}")
+    };
+    let r = post(
+        &app,
+        &admin,
+        "/panel/account/super-password",
+        &change("wrong", "abcABC123"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Two classes only: refused with the rule, in the page's language.
+    let r = post(
+        &app,
+        &admin,
+        "/panel/account/super-password",
+        &change("Admin-Passw0rd-1", "abcabc123"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("three of"), "{}", r.body);
+    let zh = admin.replace("lang=en", "lang=zh");
+    let r = post(
+        &app,
+        &zh,
+        "/panel/account/super-password",
+        &change("Admin-Passw0rd-1", "abcabc123"),
+    )
+    .await;
+    assert!(r.body.contains("密码不符合要求"), "{}", r.body);
+    // The SPEC's example passes; the new one signs in, the old one no longer does.
+    let r = post(
+        &app,
+        &admin,
+        "/panel/account/super-password",
+        &change("Admin-Passw0rd-1", "abcABC123"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    sign_in(&app, "", "abcABC123").await;
+    let (login_cookie, token) = super::super::testkit::login_form(&app).await;
+    let form = format!("login_token={token}&enterprise=100001&account=&password=Admin-Passw0rd-1");
+    let r = send(
+        &app,
+        "POST",
+        "/panel/signin",
+        &login_cookie,
+        &[],
+        Some(&form),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

@@ -39,10 +39,16 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/panel/operator/enterprises", post(create))
         .route("/panel/operator/enterprises/{number}", post(update))
         .route("/panel/operator/enterprises/{number}/review", post(review))
+        .route("/panel/operator/images", get(images_page))
+        .route("/panel/operator/images/{id}", get(image_file))
+        .route("/panel/operator/images/{id}/review", post(review_image))
 }
 
 /// The pages' strings.
 struct Text {
+    images: &'static str,
+    no_images: &'static str,
+    back: &'static str,
     reviews: &'static str,
     no_reviews: &'static str,
     field: &'static str,
@@ -92,6 +98,9 @@ struct Text {
 }
 
 static EN: Text = Text {
+    images: "Images waiting for review",
+    no_images: "No image is waiting.",
+    back: "Enterprises",
     reviews: "Profile changes waiting for review",
     no_reviews: "No profile change is waiting.",
     field: "Field",
@@ -141,6 +150,9 @@ static EN: Text = Text {
 };
 
 static ZH: Text = Text {
+    images: "待审核的企业图片",
+    no_images: "没有待审核的图片。",
+    back: "企业列表",
     reviews: "待审核的企业资料变更",
     no_reviews: "没有待审核的资料变更。",
     field: "字段",
@@ -509,7 +521,13 @@ fn list_page(
 fn reviews(state: &AppState, s: &OpSession, b: &mut String) {
     let x = text(s.lang);
     let csrf = esc(&s.csrf);
-    let _ = write!(b, "<section id=\"reviews\"><h2>{}</h2>", esc(x.reviews));
+    let _ = write!(
+        b,
+        "<p><a href=\"/panel/operator/images\" id=\"images-link\">{}</a></p>\
+         <section id=\"reviews\"><h2>{}</h2>",
+        esc(x.images),
+        esc(x.reviews)
+    );
     let queue = crate::account::review_queue(state);
     if queue.is_empty() {
         let _ = write!(
@@ -617,6 +635,107 @@ async fn review(
     match crate::account::decide(&state, &s.name, n, decision).await {
         Ok(()) => Redirect::to(&format!("/panel/operator/?reviewed={n}")).into_response(),
         Err(e) => failure(&state, &s, e),
+    }
+}
+
+/// ENT-5: pending images with approve and reject (reason required) forms.
+async fn images_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(s) = OpSession::of(&state, &headers) else {
+        return to_sign_in();
+    };
+    images_view(
+        &state,
+        &s,
+        StatusCode::OK,
+        q.reviewed
+            .map(|_| (true, text(s.lang).reviewed.to_string())),
+    )
+    .await
+}
+
+async fn images_view(
+    state: &AppState,
+    s: &OpSession,
+    status: StatusCode,
+    note: Option<(bool, String)>,
+) -> Response {
+    let x = text(s.lang);
+    let csrf = esc(&s.csrf);
+    let mut b = format!("<p><a href=\"/panel/operator/\">← {}</a></p>", esc(x.back));
+    if let Some((ok, t)) = note {
+        let t = if ok { t } else { format!("{} {t}", x.failed) };
+        b.push_str(&message(ok, &t));
+    }
+    let pending = match crate::images::pending(state).await {
+        Ok(p) => p,
+        Err(e) => {
+            b.push_str(&message(false, &e.detail));
+            Vec::new()
+        }
+    };
+    if pending.is_empty() {
+        let _ = write!(b, "<p id=\"no-images\">{}</p>", esc(x.no_images));
+    }
+    for img in pending {
+        let _ = write!(
+            b,
+            "<div class=\"review image\" data-id=\"{id}\"><h3>{} — {} ({} bytes, {})</h3>\
+             <img src=\"/panel/operator/images/{id}\" alt=\"{}\" style=\"max-width:30em\">\
+             <form class=\"inline\" method=\"post\" action=\"/panel/operator/images/{id}/review\">\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"decision\" value=\"approve\">\
+             <button type=\"submit\" class=\"approve\">{}</button></form> \
+             <form method=\"post\" action=\"/panel/operator/images/{id}/review\" class=\"reject\">\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"decision\" value=\"reject\">\
+             <label>{} <input name=\"reason\" required maxlength=\"500\"></label>\
+             <button type=\"submit\">{}</button></form></div>",
+            img.enterprise,
+            esc(img.kind.key()),
+            img.size,
+            esc(&crate::panel::datetime(img.submitted_at)),
+            esc(img.kind.key()),
+            esc(x.approve),
+            esc(x.reason),
+            esc(x.reject),
+            id = img.id,
+        );
+    }
+    page(status, s.lang, x.images, None, "/panel/operator/images", &b)
+}
+
+async fn image_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Response {
+    if OpSession::of(&state, &headers).is_none() {
+        return to_sign_in();
+    }
+    match crate::images::bytes(&state, id).await {
+        Ok(Some((rec, b))) => crate::images::file(&rec, b, "no-store"),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn review_image(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (s, f) = match op_posted::<ReviewForm>(&state, &headers, &body) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    let reason = Some(f.reason).filter(|r| !r.trim().is_empty());
+    match crate::images::review(&state, &s.name, id, f.decision == "approve", reason).await {
+        Ok(_) => Redirect::to(&format!("/panel/operator/images?reviewed={id}")).into_response(),
+        Err(e) => images_view(&state, &s, e.status, Some((false, e.detail))).await,
     }
 }
 

@@ -96,6 +96,7 @@ fn sign_in_page(
         esc(t.password),
         esc(t.sign_in),
     );
+    b.push_str(&super::recover::forgot_link(lang));
     let mut resp = page(status, lang, t.sign_in, None, "/panel/signin", &b);
     let cookie = format!(
         "{LOGIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/panel/signin; Max-Age=3600{}",
@@ -182,14 +183,7 @@ async fn sign_in(
         Err(_) => Err(auth::bad_credentials()),
     };
     match result {
-        Ok(principal) => {
-            let (_token, _csrf, cookie) = auth::start_session(&state, &principal);
-            let mut resp = Redirect::to("/panel/").into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            resp
-        }
+        Ok(principal) => signed_in(&state, &principal),
         Err(e) => {
             let text = if e.status == StatusCode::SERVICE_UNAVAILABLE {
                 t.unavailable
@@ -206,6 +200,19 @@ async fn sign_in(
             )
         }
     }
+}
+
+/// Starts a panel session for `principal` and goes to the home page (sign-in, SSO links).
+pub(super) fn signed_in(
+    state: &AppState,
+    principal: &orgdir_directory::service::Principal,
+) -> Response {
+    let (_token, _csrf, cookie) = auth::start_session(state, principal);
+    let mut resp = Redirect::to("/panel/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

@@ -18,6 +18,13 @@ pub(crate) async fn app() -> axum::Router {
 /// The demo directory alone, for tests that put something in its store (an operator)
 /// before building the router over it.
 pub(crate) async fn demo_directory() -> Arc<Directory> {
+    demo_directory_at(Arc::new(SystemClock)).await
+}
+
+/// The demo directory on `clock` (for tests that move time).
+pub(crate) async fn demo_directory_at(
+    clock: Arc<dyn orgdir_directory::world::Clock>,
+) -> Arc<Directory> {
     let store = Arc::new(orgdir_store::SqliteStore::open_in_memory().unwrap());
     let config = DirectoryConfig {
         argon2: orgdir_passwords::Argon2Params {
@@ -27,7 +34,7 @@ pub(crate) async fn demo_directory() -> Arc<Directory> {
         },
         ..DirectoryConfig::default()
     };
-    let dir = Directory::open(store, config, Arc::new(SystemClock), Arc::new(OsEntropy)).unwrap();
+    let dir = Directory::open(store, config, clock, Arc::new(OsEntropy)).unwrap();
     orgdir_directory::demo::seed_demo(&dir).await.unwrap();
     Arc::new(dir)
 }

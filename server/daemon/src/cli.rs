@@ -153,6 +153,13 @@ fn open_store_for_reading(config: &Config) -> anyhow::Result<orgdir_store::Sqlit
 pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
     let (_lock, dir, snap) = open_enterprise(&config, a.enterprise)?;
     let password = read_secret("new password")?;
+    if a.target.account.is_none() && a.target.service.is_none() {
+        // The super password (ENT-3: three of four character classes).
+        orgdir_directory::service::check_super_password_policy(
+            &password,
+            dir.config().min_password_length,
+        )?;
+    }
     let hash = dir.hash_new_password(&password).await?;
     let (cmd, who) = if let Some(account) = &a.target.account {
         let m = snap

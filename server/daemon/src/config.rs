@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 /// Sections whose keys can be overridden from the environment.
-const SECTIONS: [&str; 5] = ["ldap", "http", "security", "limits", "log"];
+const SECTIONS: [&str; 6] = ["ldap", "http", "security", "limits", "log", "mail"];
 
 /// The whole configuration.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -30,6 +30,8 @@ pub struct Config {
     pub limits: Limits,
     /// Logging.
     pub log: Log,
+    /// Outgoing mail (recovery links): SMTP, or the outbox folder of the data directory.
+    pub mail: Mail,
 }
 
 /// `[ldap]`
@@ -60,6 +62,7 @@ pub struct Ldap {
 pub struct Http {
     pub listen: String,
     pub tls_listen: String,
+    pub public_url: String,
 }
 
 /// `[security]`
@@ -76,6 +79,7 @@ pub struct Security {
     pub hash_workers: usize,
     pub bind_cache_seconds: u64,
     pub bind_failures_per_minute: u32,
+    pub recovery_link_minutes: u32,
 }
 
 /// `[limits]`
@@ -86,6 +90,42 @@ pub struct Limits {
     pub max_members_per_org: u32,
     pub max_scope_orgs: u32,
     pub default_seats: u32,
+}
+
+/// `[mail]`
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mail {
+    pub host: String,
+    pub port: u16,
+    pub security: String,
+    #[serde(deserialize_with = "text")]
+    pub username: String,
+    #[serde(deserialize_with = "text", serialize_with = "redacted")]
+    pub password: String,
+    pub password_file: String,
+    pub from: String,
+    pub ca_file: String,
+    pub timeout_seconds: u64,
+}
+
+/// A string that may have arrived as a number (an all-digit value from the environment).
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        S(String),
+        I(i64),
+    }
+    Ok(match Text::deserialize(d)? {
+        Text::S(s) => s,
+        Text::I(i) => i.to_string(),
+    })
+}
+
+/// A secret as `check-config` shows it: whether it is set, never its value.
+fn redacted<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if v.is_empty() { "" } else { "<redacted>" })
 }
 
 /// `[log]`
@@ -105,6 +145,23 @@ impl Default for Config {
             security: Security::default(),
             limits: Limits::default(),
             log: Log::default(),
+            mail: Mail::default(),
+        }
+    }
+}
+
+impl Default for Mail {
+    fn default() -> Mail {
+        Mail {
+            host: String::new(),
+            port: 0,
+            security: "starttls".into(),
+            username: String::new(),
+            password: String::new(),
+            password_file: String::new(),
+            from: "orgdir <noreply@localhost>".into(),
+            ca_file: String::new(),
+            timeout_seconds: 30,
         }
     }
 }
@@ -138,6 +195,7 @@ impl Default for Http {
         Http {
             listen: "127.0.0.1:8080".into(),
             tls_listen: String::new(),
+            public_url: String::new(),
         }
     }
 }
@@ -155,6 +213,7 @@ impl Default for Security {
             hash_workers: 0,
             bind_cache_seconds: 300,
             bind_failures_per_minute: 120,
+            recovery_link_minutes: 30,
         }
     }
 }
@@ -264,7 +323,68 @@ impl Config {
         }
         orgdir_passwords::Hasher::new(self.argon2())
             .map_err(|e| anyhow::anyhow!("security.argon2_*: {e}"))?;
+        if !(5..=1440).contains(&self.security.recovery_link_minutes) {
+            bail!("security.recovery_link_minutes must be between 5 and 1440");
+        }
+        let url = &self.http.public_url;
+        if !url.is_empty()
+            && (!(url.starts_with("http://") || url.starts_with("https://"))
+                || url.contains(['?', '#', ' ']))
+        {
+            bail!(
+                "http.public_url = {url:?} must be an http:// or https:// address such as \
+                 https://panel.example.com (or \"\" for the listen address)"
+            );
+        }
+        if !self.mail.password.is_empty() && !self.mail.password_file.is_empty() {
+            bail!("mail.password and mail.password_file cannot both be set");
+        }
+        // The password file is read at start; here only whether there is one counts.
+        self.mail_settings(|_| Ok(String::new()))?
+            .check()
+            .map_err(|e| anyhow::anyhow!("[mail]: {e}"))?;
         Ok(())
+    }
+
+    /// Outgoing mail: SMTP when `mail.host` is set, else the outbox `<data_dir>/outbox`.
+    /// `read` reads `mail.password_file`.
+    pub fn mail_settings(
+        &self,
+        read: impl Fn(&Path) -> anyhow::Result<String>,
+    ) -> anyhow::Result<orgdir_mail::Settings> {
+        let m = &self.mail;
+        let security = orgdir_mail::Security::parse(&m.security).ok_or_else(|| {
+            anyhow::anyhow!("mail.security must be \"starttls\", \"tls\" or \"none\"")
+        })?;
+        let transport = if m.host.trim().is_empty() {
+            orgdir_mail::Transport::Outbox(self.data_dir.join("outbox"))
+        } else {
+            let password = if !m.password_file.is_empty() {
+                Some(read(Path::new(&m.password_file))?)
+            } else {
+                Some(m.password.clone()).filter(|p| !p.is_empty())
+            };
+            orgdir_mail::Transport::Smtp(orgdir_mail::SmtpSettings {
+                host: m.host.trim().to_string(),
+                port: m.port,
+                security,
+                username: Some(m.username.clone()).filter(|u| !u.is_empty()),
+                password,
+                ca_file: Some(PathBuf::from(&m.ca_file)).filter(|_| !m.ca_file.is_empty()),
+            })
+        };
+        Ok(orgdir_mail::Settings {
+            transport,
+            from: m.from.clone(),
+            timeout: Duration::from_secs(m.timeout_seconds.max(1)),
+        })
+    }
+
+    /// Reads `mail.password_file` (the first line, without its line break).
+    pub fn read_password_file(path: &Path) -> anyhow::Result<String> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read mail.password_file {}", path.display()))?;
+        Ok(text.lines().next().unwrap_or_default().to_string())
     }
 
     /// argon2id parameters.
@@ -405,6 +525,18 @@ mod tests {
             ("ORGDIR_LDAP_SIZE_LIMIT", "many", "invalid type"),
             ("ORGDIR_LOG_FORMAT", "xml", "log.format"),
             ("ORGDIR_SECURITY_ARGON2_MEMORY_KIB", "1", "argon2"),
+            (
+                "ORGDIR_SECURITY_RECOVERY_LINK_MINUTES",
+                "0",
+                "recovery_link_minutes",
+            ),
+            (
+                "ORGDIR_HTTP_PUBLIC_URL",
+                "panel.example.com",
+                "http.public_url",
+            ),
+            ("ORGDIR_MAIL_SECURITY", "ssl", "mail.security"),
+            ("ORGDIR_MAIL_FROM", "not an address", "invalid mail address"),
         ] {
             let err = Config::load(None, env(&[(k, v)]))
                 .err()
@@ -414,5 +546,101 @@ mod tests {
                 "{k}={v}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn mail_settings_from_the_environment() -> anyhow::Result<()> {
+        // No host: the outbox of the data directory.
+        let c = Config::load(None, env(&[("ORGDIR_DATA_DIR", "/srv/orgdir")]))?;
+        let s = c.mail_settings(Config::read_password_file)?;
+        assert!(
+            matches!(&s.transport, orgdir_mail::Transport::Outbox(p) if p == Path::new("/srv/orgdir/outbox")),
+            "{s:?}"
+        );
+        // An all-digit password from the environment stays a string.
+        let c = Config::load(
+            None,
+            env(&[
+                ("ORGDIR_MAIL_HOST", "smtp.example.com"),
+                ("ORGDIR_MAIL_SECURITY", "tls"),
+                ("ORGDIR_MAIL_USERNAME", "orgdir"),
+                ("ORGDIR_MAIL_PASSWORD", "12345678"),
+            ]),
+        )?;
+        let s = c.mail_settings(Config::read_password_file)?;
+        let orgdir_mail::Transport::Smtp(smtp) = &s.transport else {
+            anyhow::bail!("not SMTP: {s:?}");
+        };
+        assert_eq!(smtp.password.as_deref(), Some("12345678"));
+        // check-config shows that a password is set, not the password.
+        let shown = toml::to_string_pretty(&c)?;
+        assert!(
+            !shown.contains("12345678") && shown.contains("password = \"<redacted>\""),
+            "{shown}"
+        );
+        assert_eq!(smtp.effective_port(), 465);
+        // The password file's first line.
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("smtp-password");
+        std::fs::write(&file, "s3cret\n")?;
+        let c = Config::load(
+            None,
+            env(&[
+                ("ORGDIR_MAIL_HOST", "smtp.example.com"),
+                ("ORGDIR_MAIL_USERNAME", "orgdir"),
+                (
+                    "ORGDIR_MAIL_PASSWORD_FILE",
+                    file.to_str().unwrap_or_default(),
+                ),
+            ]),
+        )?;
+        let s = c.mail_settings(Config::read_password_file)?;
+        let orgdir_mail::Transport::Smtp(smtp) = &s.transport else {
+            anyhow::bail!("not SMTP: {s:?}");
+        };
+        assert_eq!(smtp.password.as_deref(), Some("s3cret"));
+        // Plain SMTP only to this machine; a user name needs a password.
+        for (pairs, want) in [
+            (
+                vec![
+                    ("ORGDIR_MAIL_HOST", "smtp.example.com"),
+                    ("ORGDIR_MAIL_SECURITY", "none"),
+                ],
+                "loopback",
+            ),
+            (
+                vec![
+                    ("ORGDIR_MAIL_HOST", "smtp.example.com"),
+                    ("ORGDIR_MAIL_USERNAME", "u"),
+                ],
+                "needs a password",
+            ),
+            (
+                vec![
+                    ("ORGDIR_MAIL_PASSWORD", "p"),
+                    ("ORGDIR_MAIL_PASSWORD_FILE", "/f"),
+                ],
+                "cannot both",
+            ),
+        ] {
+            let err = Config::load(None, env(&pairs))
+                .err()
+                .map(|e| format!("{e:#}"));
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains(want)),
+                "{pairs:?}: {err:?}"
+            );
+        }
+        assert!(
+            Config::load(
+                None,
+                env(&[
+                    ("ORGDIR_MAIL_HOST", "127.0.0.1"),
+                    ("ORGDIR_MAIL_SECURITY", "none")
+                ])
+            )
+            .is_ok()
+        );
+        Ok(())
     }
 }

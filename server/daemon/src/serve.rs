@@ -162,13 +162,26 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
             rx.clone(),
         )));
     }
+    // Outgoing mail and the key of signed links (recovery, SSO hand-off).
+    let mailer = Arc::new(
+        orgdir_mail::Mailer::new(config.mail_settings(Config::read_password_file)?)
+            .context("cannot set up outgoing mail ([mail])")?,
+    );
+    tracing::info!(transport = %mailer.describe(), "outgoing mail");
+    let secret = load_or_create_secret(&config.data_dir.join("secret.key"))?;
+    let links = orgdir_web::links::Links::new(
+        secret,
+        &public_url(&config, addrs.2.as_deref(), https_addr.as_deref()),
+        config.security.recovery_link_minutes,
+    );
     // One session table for both listeners; cookies set over HTTPS are Secure.
-    let web = orgdir_web::AppState::new(dir.clone(), false).with_enterprise_defaults(
-        orgdir_web::operator::Defaults {
+    let web = orgdir_web::AppState::new(dir.clone(), false)
+        .with_enterprise_defaults(orgdir_web::operator::Defaults {
             seats: config.limits.default_seats,
             limits: config.domain_limits(),
-        },
-    );
+        })
+        .with_links(links)
+        .with_mailer(mailer.clone());
     if let Some(l) = http_l {
         let app = orgdir_web::router(web.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -231,7 +244,69 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
+    // Mail still being sent gets a moment to finish.
+    let _ = tokio::time::timeout(Duration::from_secs(10), mailer.idle()).await;
     Ok(())
+}
+
+/// The base of the links orgdir sends: `http.public_url`, else the HTTPS listener's
+/// address, else the HTTP listener's.
+fn public_url(config: &Config, http: Option<&str>, https: Option<&str>) -> String {
+    let configured = config.http.public_url.trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_string();
+    }
+    let url = match (https, http) {
+        (Some(a), _) => format!("https://{a}"),
+        (None, Some(a)) => format!("http://{a}"),
+        (None, None) => "http://127.0.0.1:8080".to_string(),
+    };
+    if url.contains("://0.0.0.0:") || url.contains("://[::]:") {
+        tracing::warn!(
+            %url,
+            "http.public_url is not set: links in recovery mails and SSO hand-offs name an \
+             address other machines cannot open; set http.public_url"
+        );
+    }
+    url
+}
+
+/// The server's secret for signed links: 32 random bytes in `path`, created once (mode
+/// 0600). Losing it only ends the links already sent.
+fn load_or_create_secret(path: &Path) -> anyhow::Result<[u8; 32]> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            return <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+                anyhow::anyhow!(
+                    "{} must hold exactly 32 bytes (delete it to make a new one; links already \
+                     sent stop working)",
+                    path.display()
+                )
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    // Written under a temporary name, then renamed: never a half-written key. The data
+    // directory's lock keeps other orgdir processes away meanwhile.
+    let tmp = path.with_extension("key.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let write = || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut f = options.open(&tmp)?;
+        f.write_all(&key)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    write().with_context(|| format!("cannot create {}", path.display()))?;
+    tracing::info!(path = %path.display(), "created the secret key of signed links");
+    Ok(key)
 }
 
 /// Tells browsers to keep using HTTPS for this host (responses over HTTPS only).

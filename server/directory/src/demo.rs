@@ -6,7 +6,7 @@
 //! (zhang.wei@example.com, group engineering, not finance); 10002 Li Na is a system
 //! administrator; 10040 Zhao Lei's scope is Sales only; 10049 Chen Jie is hidden (group
 //! finance); 10050 Wang Fang is disabled; service account `cn=reader` (`Reader-Passw0rd`);
-//! super password `Admin-Passw0rd-1`.
+//! super password `Admin-Passw0rd-1`, recovery email `it@example.com`.
 
 use std::collections::BTreeSet;
 
@@ -24,6 +24,9 @@ pub const DEMO_ENTERPRISE: u64 = 100_001;
 pub const DEMO_BASE: &str = "dc=example,dc=com";
 /// The demo super password.
 pub const DEMO_SUPER_PASSWORD: &str = "Admin-Passw0rd-1";
+/// Where the demo enterprise's super password recovery links go (with no SMTP server
+/// configured: to the outbox folder of the data directory).
+pub const DEMO_RECOVERY_EMAIL: &str = "it@example.com";
 /// The demo reader service account password.
 pub const DEMO_READER_PASSWORD: &str = "Reader-Passw0rd";
 
@@ -259,6 +262,9 @@ pub async fn seed_demo(dir: &Directory) -> Result<bool> {
                 sees_hidden: true,
                 can_write: false,
             })),
+            Command::SetRecoveryEmail {
+                email: Some(DEMO_RECOVERY_EMAIL.into()),
+            },
         ],
     )
     .await?;

@@ -389,7 +389,10 @@ impl Directory {
     /// Creates an enterprise with its root org and built-in roles.
     pub async fn create_enterprise(&self, new: NewEnterprise, source: &str) -> Result<u64> {
         let super_hash = match &new.super_password {
-            Some(p) => Some(self.hash_new_password(p).await?),
+            Some(p) => {
+                check_super_password_policy(p, self.config.min_password_length)?;
+                Some(self.hash_new_password(p).await?)
+            }
             None => None,
         };
         let naming_context = if new.naming_context.trim().is_empty() {
@@ -1119,6 +1122,33 @@ impl Directory {
         Err(BindError::InvalidCredentials)
     }
 
+    /// Writes an audit row for an event that changes no directory data (a recovery link
+    /// requested, used or refused; an SSO hand-off), in the store's usual transaction.
+    /// `actor` is written as given (`super`, `member 10001`, `anonymous`).
+    pub async fn audit_event(
+        &self,
+        enterprise: u64,
+        actor: &str,
+        source: &str,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<()> {
+        let audit = AuditRecord {
+            at: self.clock.now(),
+            actor: actor.to_string(),
+            source: source.to_string(),
+            action: action.to_string(),
+            target: target.to_string(),
+            detail: detail.to_string(),
+        };
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.commit(enterprise, &[], &audit))
+            .await
+            .map_err(|e| DirError::Internal(e.to_string()))??;
+        Ok(())
+    }
+
     /// Generates a random password that meets the policy (for Password Modify without a
     /// new password).
     pub fn generate_password(&self) -> String {
@@ -1172,7 +1202,17 @@ pub fn check_password_policy(password: &str, min_len: usize) -> Result<()> {
             "must be at most 256 characters".into(),
         ));
     }
-    let classes = [
+    if character_classes(password) < 2 {
+        return Err(DirError::WeakPassword(
+            "must mix at least two of: lower case, upper case, digits, symbols".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// How many of lower case, upper case, digits and symbols a password uses.
+fn character_classes(password: &str) -> usize {
+    [
         password.chars().any(|c| c.is_lowercase()),
         password.chars().any(|c| c.is_uppercase()),
         password.chars().any(|c| c.is_ascii_digit()),
@@ -1180,10 +1220,19 @@ pub fn check_password_policy(password: &str, min_len: usize) -> Result<()> {
     ]
     .iter()
     .filter(|b| **b)
-    .count();
-    if classes < 2 {
+    .count()
+}
+
+/// The super password policy (SPEC ENT-3): the length bounds of [`check_password_policy`]
+/// and at least three of the four classes upper case, lower case, digits and symbols
+/// (`abcABC123` is acceptable, `abcabc123` is not).
+pub fn check_super_password_policy(password: &str, min_len: usize) -> Result<()> {
+    check_password_policy(password, min_len)?;
+    if character_classes(password) < 3 {
         return Err(DirError::WeakPassword(
-            "must mix at least two of: lower case, upper case, digits, symbols".into(),
+            "a super password must mix at least three of: upper case, lower case, digits, \
+             symbols (& * % …)"
+                .into(),
         ));
     }
     Ok(())
