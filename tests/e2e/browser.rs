@@ -274,3 +274,52 @@ fn panel_edits_renames_moves_and_resets_seen_over_ldap() -> Result<()> {
     }
     Ok(())
 }
+
+/// ENT-1 in the browser: a profile change waits, is rejected with a reason, resubmitted and
+/// approved by the operator (added with `orgdir operator add`); then LDAP clients see the new
+/// short name on the naming-context entry.
+#[test]
+fn panel_profile_changes_go_live_only_when_the_operator_approves() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let data_s = data.to_string_lossy().to_string();
+    let out = crate::cli::orgdir_with_stdin(
+        &[
+            "operator",
+            "add",
+            "ops",
+            "--password-stdin",
+            "--data-dir",
+            &data_s,
+        ],
+        "Operator-Passw0rd-1\n",
+    )?;
+    ensure!(out.status.success(), "{out:?}");
+    let server = own_server(Options::new().data_dir(&data))?;
+    let before = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", BASE, "-s", "base", "(objectClass=*)", "o"],
+    )?;
+    ensure!(
+        before.first().is_some_and(|e| e.values("o") == ["Example"]),
+        "{before:?}"
+    );
+    let report = run_spec("account", &server)?;
+    let short = report
+        .get("short_name")
+        .and_then(|s| s.as_str())
+        .with_context(|| format!("no short name reported: {report}"))?;
+    let after = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", BASE, "-s", "base", "(objectClass=*)", "o"],
+    )?;
+    ensure!(
+        after.first().is_some_and(|e| e.values("o") == [short]),
+        "the approved short name is not the root's o: {after:?}"
+    );
+    Ok(())
+}
