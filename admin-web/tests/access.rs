@@ -514,3 +514,147 @@ async fn operator_sign_in_locks_out_like_a_bind() {
     let (status, _, _) = operator_sign_in(&app, "ops", "Operator-Passw0rd-1").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// ENT-1 over the API: a submitted profile waits; the operator lists it, rejects it (a
+/// reason is required), approves a resubmission; only then is it live.
+#[tokio::test]
+async fn profile_changes_wait_for_the_operators_review() {
+    let (_dir, app) = with_operator().await;
+    let (token, _, _) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let admin = bearer(&token);
+    let profile = json!({
+        "name": "Example Group Ltd.", "short_name": "ExampleGroup",
+        "industry": "Software", "contact_email": "li@example.com"
+    });
+    let (status, _, json) = call(
+        &app,
+        "PUT",
+        "/api/v1/enterprise/profile",
+        &[("authorization", &admin)],
+        Some(profile.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{json}");
+    let (_, _, e) = call(
+        &app,
+        "GET",
+        "/api/v1/enterprise",
+        &[("authorization", &admin)],
+        None,
+    )
+    .await;
+    assert_eq!(e["profile"]["name"], "Example Ltd.");
+    assert_eq!(e["pending"]["profile"]["short_name"], "ExampleGroup");
+    // Members neither submit nor review.
+    let (mtoken, _, _) = sign_in(&app, Some("10002"), "Passw0rd-10002").await;
+    let member = bearer(&mtoken);
+    let (status, _, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/enterprise/profile",
+        &[("authorization", &member)],
+        Some(profile.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = call(
+        &app,
+        "GET",
+        "/api/v1/operator/reviews",
+        &[("authorization", &admin)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an enterprise session is no operator's"
+    );
+    // The operator's queue, a rejection without and with a reason, then approval.
+    let (_, op_json, _) = operator_sign_in(&app, "ops", "Operator-Passw0rd-1").await;
+    let op = bearer(op_json["token"].as_str().unwrap());
+    let (status, _, queue) = call(
+        &app,
+        "GET",
+        "/api/v1/operator/reviews",
+        &[("authorization", &op)],
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(queue[0]["number"], 100001);
+    assert_eq!(queue[0]["live"]["name"], "Example Ltd.");
+    assert_eq!(queue[0]["pending"]["name"], "Example Group Ltd.");
+    let review = "/api/v1/operator/enterprises/100001/review";
+    let (status, _, json) = call(
+        &app,
+        "POST",
+        review,
+        &[("authorization", &op)],
+        Some(json!({ "approve": false })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        review,
+        &[("authorization", &op)],
+        Some(json!({ "approve": false, "reason": "Licence name differs" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, e) = call(
+        &app,
+        "GET",
+        "/api/v1/enterprise",
+        &[("authorization", &admin)],
+        None,
+    )
+    .await;
+    assert_eq!(e["last_review"]["reason"], "Licence name differs");
+    assert_eq!(e["pending"], Value::Null);
+    assert_eq!(e["profile"]["name"], "Example Ltd.");
+    let (status, _, _) = call(
+        &app,
+        "PUT",
+        "/api/v1/enterprise/profile",
+        &[("authorization", &admin)],
+        Some(profile),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        review,
+        &[("authorization", &op)],
+        Some(json!({ "approve": true })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, e) = call(
+        &app,
+        "GET",
+        "/api/v1/enterprise",
+        &[("authorization", &admin)],
+        None,
+    )
+    .await;
+    assert_eq!(e["profile"]["name"], "Example Group Ltd.");
+    assert_eq!(e["profile"]["contact_email"], "li@example.com");
+    assert_eq!(e["last_review"]["approved"], true);
+    let (status, _, _) = call(
+        &app,
+        "POST",
+        review,
+        &[("authorization", &op)],
+        Some(json!({ "approve": true })),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing waits any more"
+    );
+}
