@@ -380,3 +380,104 @@ dn: cn=printer,dc=old,dc=test\nobjectClass: device\ncn: printer\n",
     );
     Ok(())
 }
+
+/// IMP on the command line: export, re-import (nothing changes), a new row with a new org
+/// path imported in one transaction and served over LDAP; a file with an invalid row
+/// changes nothing and leaves an error file; junk is refused with a clear message.
+#[test]
+fn spreadsheet_export_and_import() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let data_s = data.to_string_lossy().to_string();
+    // Seed the demo enterprise, then stop the server (imports take the data-dir lock).
+    drop(crate::support::own_server(Options::new().data_dir(&data))?);
+    let csv = tmp.path().join("members.csv");
+    let csv_s = csv.to_string_lossy().to_string();
+    let out = run(
+        &mut orgdir(&[
+            "export",
+            "--enterprise",
+            "100001",
+            "--data-dir",
+            &data_s,
+            "--out",
+            &csv_s,
+        ]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    let text = std::fs::read_to_string(&csv)?;
+    ensure!(
+        text.lines().count() == 51,
+        "50 members and a header: {text}\n{out}"
+    );
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            csv_s.as_str(),
+            "--enterprise",
+            "100001",
+            "--data-dir",
+            &data_s,
+        ];
+        args.extend_from_slice(extra);
+        run(&mut orgdir(&args), TOOL_TIMEOUT)
+    };
+    let out = import(&[])?;
+    ensure!(
+        out.success() && out.stderr.contains("nothing to change"),
+        "{out}"
+    );
+    // A new member in a new org two levels down; and a row missing its name.
+    let mut more = text.clone();
+    more.push_str("Legal/Contracts,10400,Wu Ming,,wu.ming@example.com,Counsel,Member,,no,no\n");
+    std::fs::write(&csv, format!("{more}Legal,10401,,,,,Member,,no,no\n"))?;
+    let out = import(&[])?;
+    ensure!(
+        !out.success() && out.stderr.contains("nothing imported"),
+        "{out}"
+    );
+    let errors = tmp.path().join("members.errors.xlsx");
+    ensure!(
+        std::fs::read(&errors)?.starts_with(b"PK"),
+        "no error file at {}",
+        errors.display()
+    );
+    std::fs::write(&csv, &more)?;
+    let out = import(&[])?;
+    ensure!(out.success() && out.stderr.contains("stored"), "{out}");
+    // Junk is refused before anything is opened for writing.
+    let junk = tmp.path().join("junk.xlsx");
+    std::fs::write(&junk, vec![0x42u8; 4096])?;
+    let out = run(
+        &mut orgdir(&[
+            "import",
+            &junk.to_string_lossy(),
+            "--enterprise",
+            "100001",
+            "--data-dir",
+            &data_s,
+        ]),
+        TOOL_TIMEOUT,
+    )?;
+    ensure!(!out.success() && out.stderr.contains("junk.xlsx"), "{out}");
+
+    let server = crate::support::own_server(Options::new().data_dir(&data))?;
+    let found = crate::support::search_as(
+        &server,
+        crate::support::READER_DN,
+        crate::support::READER_PW,
+        &[
+            "-b",
+            &format!("ou=Contracts,ou=Legal,{}", crate::support::BASE),
+            "(uid=10400)",
+            "title",
+            "mail",
+        ],
+    )?;
+    ensure!(
+        found.len() == 1 && found[0].values("title") == ["Counsel"],
+        "{found:?}"
+    );
+    Ok(())
+}

@@ -130,7 +130,7 @@ type Opened = (
 );
 
 /// Opens the data directory (locked) and finds an enterprise.
-fn open_enterprise(config: &Config, number: u64) -> anyhow::Result<Opened> {
+pub(crate) fn open_enterprise(config: &Config, number: u64) -> anyhow::Result<Opened> {
     let (lock, dir) = open_directory(config)?;
     let snap = dir
         .catalog()
@@ -142,7 +142,7 @@ fn open_enterprise(config: &Config, number: u64) -> anyhow::Result<Opened> {
 
 /// Opens the store for reading: locked if no server runs, else beside it (SQLite readers
 /// do not disturb the running server).
-fn open_store_for_reading(config: &Config) -> anyhow::Result<orgdir_store::SqliteStore> {
+pub(crate) fn open_store_for_reading(config: &Config) -> anyhow::Result<orgdir_store::SqliteStore> {
     match open_data_dir(config) {
         Ok((_lock, store)) => Ok(store),
         Err(_) => Ok(orgdir_store::SqliteStore::open(&config.database_path())?),

@@ -1,6 +1,7 @@
 //! `orgdir`: the server binary. Glue only (STYLE 5): parse the command line and the
 //! configuration, open the store, wire the directory, LDAP and HTTP together, handle signals.
 
+mod bulk;
 mod cli;
 mod config;
 mod https;
@@ -51,6 +52,14 @@ enum Cmd {
     ImportLdif(cli::ImportLdifArgs),
     /// Export an enterprise as LDIF (with password hashes).
     ExportLdif(cli::ExportLdifArgs),
+    /// Import members and orgs from a spreadsheet (XLSX, or CSV in UTF-8 or GBK) into an
+    /// enterprise, all or nothing unless --valid-rows; writes an error file for invalid
+    /// rows. Stop the server first.
+    Import(bulk::ImportArgs),
+    /// Export an enterprise's members and orgs (or a subtree) as XLSX or CSV, re-importable.
+    Export(bulk::ExportArgs),
+    /// Write the import template (XLSX with each column's rules as header comments).
+    Template(bulk::TemplateArgs),
     /// List the enterprises (number, name, naming context, members/seats, expiry).
     List,
     /// Change an enterprise's seats, account range, expiry or limits (the operator's job).
@@ -100,6 +109,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         Cmd::AddService(a) => runtime.block_on(cli::add_service(config, a)),
         Cmd::ImportLdif(a) => runtime.block_on(cli::import_ldif(config, a)),
         Cmd::ExportLdif(a) => cli::export_ldif(config, a),
+        Cmd::Import(a) => runtime.block_on(bulk::import(config, a)),
+        Cmd::Export(a) => bulk::export(config, a),
+        Cmd::Template(a) => bulk::template(config, a),
         Cmd::List => cli::list(config),
         Cmd::EnterpriseTerms(a) => runtime.block_on(cli::enterprise_terms(config, a)),
         Cmd::Operator(a) => runtime.block_on(cli::operator(config, a)),
