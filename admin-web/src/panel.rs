@@ -4,7 +4,7 @@
 //! Sign-in is the API's (`auth::verify_sign_in`, `auth::start_session`): the same session
 //! cookie, the same bind verification. Every POST form carries the session's CSRF token in a
 //! `csrf_token` field, compared in constant time before anything else is read
-//! ([`posted`]); a missing or wrong token is a 403. Reads show what the caller may see
+//! (`posted`); a missing or wrong token is a 403. Reads show what the caller may see
 //! (`Snapshot::visibility`/`can_see`, as the API and LDAP); every change is a command through
 //! `Directory::execute` as the caller, so permissions, management scope and the ORG-2 limits
 //! are the directory's to enforce, and a refusal is shown on the page.

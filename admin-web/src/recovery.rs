@@ -1,7 +1,7 @@
 //! Super password recovery (SPEC ENT-2, ENT-3): `POST /api/v1/recovery` mails a signed,
 //! expiring link to the enterprise's recovery email; `POST /api/v1/recovery/complete` takes
 //! the link's token and a new super password. The panel's pages (`panel::recover`) call the
-//! same two functions, [`request_link`] and [`complete_recovery`].
+//! same two functions, `request_link` and `complete_recovery`.
 //!
 //! * The request's answer is the same (202) whether or not the enterprise exists, has a
 //!   recovery email, or the mail can be sent: the mail leaves in a background task

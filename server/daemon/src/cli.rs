@@ -26,7 +26,7 @@ pub struct InitArgs {
     /// Full name.
     #[arg(long)]
     name: Option<String>,
-    /// LDAP naming context, e.g. dc=acme,dc=com (default: o=<number>).
+    /// LDAP naming context, e.g. dc=acme,dc=com (default: o=NUMBER, the enterprise number).
     #[arg(long, default_value = "")]
     naming_context: String,
     /// Purchased seats (default: limits.default_seats).

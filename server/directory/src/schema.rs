@@ -64,7 +64,7 @@ const OCTETS: &str = "1.3.6.1.4.1.1466.115.121.1.40";
 const UUID: &str = "1.3.6.1.1.16.1";
 const BOOLEAN: &str = "1.3.6.1.4.1.1466.115.121.1.7";
 
-/// orgdir's private OID arc: 2.25.<decimal of a fixed random UUID> (needs no registration).
+/// orgdir's private OID arc: `2.25.<decimal of a fixed random UUID>` (needs no registration).
 pub const ORGDIR_ARC: &str = "2.25.250137813391447207427331153185196093853";
 
 macro_rules! at {
