@@ -97,18 +97,27 @@ pub async fn import(config: Config, a: ImportArgs) -> anyhow::Result<()> {
         started,
         &format!("read {} rows ({:?})", sheet.rows.len(), sheet.source),
     );
-    let (_lock, dir, snap) = open_enterprise(&config, a.enterprise)?;
+    let (_lock, dir, _snap) = open_enterprise(&config, a.enterprise)?;
     let mode = if a.valid_rows {
         Mode::ValidRows
     } else {
         Mode::AllOrNothing
     };
-    let mut uuid = || dir.new_uuid();
-    let mut ctx = Ctx {
-        now: dir.now(),
-        uuid: &mut uuid,
-    };
-    let plan = orgdir_bulk::plan(&snap.state, &sheet, mode, &mut ctx);
+    // Planned and stored under the directory's write lock: nothing moves in between.
+    let (now, dry_run) = (dir.now(), a.dry_run);
+    let source = format!("cli import {name}");
+    let (outcomes, (sheet, plan)) = dir
+        .execute_planned(a.enterprise, Actor::System, &source, move |state| {
+            let plan = plan_rows(state, &sheet, mode, now);
+            let cmds = if dry_run {
+                Vec::new()
+            } else {
+                plan.commands.clone()
+            };
+            (cmds, (sheet, plan))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("nothing imported: {e}"))?;
     let s = &plan.summary;
     step(
         started,
@@ -144,19 +153,35 @@ pub async fn import(config: Config, a: ImportArgs) -> anyhow::Result<()> {
             "dry run: nothing stored ({} changes planned)",
             plan.commands.len()
         );
-        return Ok(());
-    }
-    if plan.commands.is_empty() {
+    } else if outcomes.is_empty() {
         eprintln!("nothing to change");
-        return Ok(());
+    } else {
+        step(
+            started,
+            &format!("stored {} changes in one transaction", outcomes.len()),
+        );
     }
-    let n = plan.commands.len();
-    let source = format!("cli import {name}");
-    dir.execute_batch(a.enterprise, Actor::System, &source, plan.commands)
-        .await
-        .map_err(|e| anyhow::anyhow!("nothing imported: {e}"))?;
-    step(started, &format!("stored {n} changes in one transaction"));
     Ok(())
+}
+
+/// Plans the rows on `state`; the simulation's entryUUIDs are placeholders (the write path
+/// makes the real ones).
+fn plan_rows(
+    state: &orgdir_domain::model::EnterpriseState,
+    sheet: &orgdir_bulk::Sheet,
+    mode: Mode,
+    now: i64,
+) -> orgdir_bulk::Plan {
+    let mut n: u128 = 0;
+    let mut uuid = move || {
+        n += 1;
+        n.to_be_bytes()
+    };
+    let mut ctx = Ctx {
+        now,
+        uuid: &mut uuid,
+    };
+    orgdir_bulk::plan(state, sheet, mode, &mut ctx)
 }
 
 fn errors_path(file: &Path) -> PathBuf {

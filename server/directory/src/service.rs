@@ -553,6 +553,56 @@ impl Directory {
             .get(enterprise)
             .cloned()
             .ok_or(DirError::NoSuchEnterprise(enterprise))?;
+        self.commit_locked(&snap, enterprise, actor, source, cmds)
+            .await
+    }
+
+    /// Plans commands on the enterprise's current state and runs them, both under the
+    /// write lock, so nothing changes between the plan and the commit (a spreadsheet
+    /// import predicts the ids of the orgs it creates from the state it planned on). The
+    /// plan runs on the blocking pool; readers (LDAP, the panel) keep their snapshots
+    /// meanwhile. Returns the outcomes and what the plan returned beside its commands.
+    pub async fn execute_planned<T, F>(
+        &self,
+        enterprise: u64,
+        actor: Actor,
+        source: &str,
+        plan: F,
+    ) -> Result<(Vec<Outcome>, T)>
+    where
+        T: Send + 'static,
+        F: FnOnce(&EnterpriseState) -> (Vec<Command>, T) + Send + 'static,
+    {
+        let _guard = self.write_lock.lock().await;
+        let snap = self
+            .catalog()
+            .get(enterprise)
+            .cloned()
+            .ok_or(DirError::NoSuchEnterprise(enterprise))?;
+        let state = snap.state.clone();
+        let (cmds, extra) = tokio::task::spawn_blocking(move || plan(&state))
+            .await
+            .map_err(|e| DirError::Internal(e.to_string()))?;
+        if cmds.is_empty() {
+            return Ok((Vec::new(), extra));
+        }
+        let outcomes = self
+            .commit_locked(&snap, enterprise, actor, source, cmds)
+            .await?;
+        Ok((outcomes, extra))
+    }
+
+    /// Authorizes and applies `cmds` to a copy of `snap`'s state, commits them with one
+    /// audit row and publishes the new snapshot. The caller holds the write lock and `snap`
+    /// is the current snapshot.
+    async fn commit_locked(
+        &self,
+        snap: &Snapshot,
+        enterprise: u64,
+        actor: Actor,
+        source: &str,
+        cmds: Vec<Command>,
+    ) -> Result<Vec<Outcome>> {
         let mut state = (*snap.state).clone();
         let now = self.clock.now();
         let entropy = self.entropy.clone();

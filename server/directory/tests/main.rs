@@ -471,3 +471,62 @@ async fn credentials_outside_the_enterprises_share_the_bind_defences() {
     // A key is never a bind identity: binding as "op:a" knows nothing of it.
     assert!(dir.bind("op:a", b"Operator-Pass-1", "t").await.is_err());
 }
+
+/// `execute_planned` plans on the state current under the write lock and stores what it
+/// planned in one commit; a plan with nothing to do writes nothing (no audit row).
+#[tokio::test]
+async fn planned_writes_see_the_current_state_and_commit_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = open(
+        &tmp.path().join("orgdir.db"),
+        Arc::new(ManualClock::new(T0)),
+    );
+    let n = enterprise(&dir).await;
+    let audit = |dir: &Directory| dir.store().audit(n, &AuditQuery::default()).unwrap().len();
+    let before = audit(&dir);
+    let (outs, seen) = dir
+        .execute_planned(n, Actor::EnterpriseAdmin, "test", |state| {
+            (Vec::new(), state.orgs.len())
+        })
+        .await
+        .unwrap();
+    assert!(outs.is_empty());
+    assert_eq!(seen, 1, "the root org only");
+    assert_eq!(audit(&dir), before, "nothing to do writes nothing");
+    // Two orgs, the second under the first, whose id the plan predicts from the state.
+    let (outs, predicted) = dir
+        .execute_planned(n, Actor::EnterpriseAdmin, "test", |state| {
+            let root = state.root();
+            let next = orgdir_domain::model::OrgId(state.next_id);
+            let cmds = vec![
+                Command::CreateOrg {
+                    parent: root,
+                    name: "R&D".into(),
+                },
+                Command::CreateOrg {
+                    parent: next,
+                    name: "Platform".into(),
+                },
+            ];
+            (cmds, next)
+        })
+        .await
+        .unwrap();
+    assert_eq!(outs.len(), 2);
+    assert_eq!(outs[0].created, Some(predicted.0));
+    let snap = dir.catalog().get(n).cloned().unwrap();
+    assert!(
+        snap.lookup_ndn("ou=platform,ou=r&d,dc=acme,dc=test")
+            .is_some()
+    );
+    assert_eq!(audit(&dir), before + 1, "one audit row for the batch");
+    // Refused by the rules: nothing stored.
+    let err = dir
+        .execute_planned(n, Actor::EnterpriseAdmin, "test", |state| {
+            let root = state.root();
+            (vec![Command::DeleteOrg { org: root }], ())
+        })
+        .await;
+    assert!(err.is_err());
+    assert_eq!(audit(&dir), before + 1);
+}
