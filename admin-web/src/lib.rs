@@ -13,6 +13,7 @@
 pub mod account;
 pub mod api;
 pub mod auth;
+pub mod bulk;
 pub mod error;
 pub mod images;
 pub mod links;
@@ -51,6 +52,8 @@ pub struct AppState {
     /// Outgoing mail; `None` when there is none (recovery requests are then audited as
     /// not sent). The daemon always sets one: SMTP, or the outbox of the data directory.
     pub mailer: Option<Arc<orgdir_mail::Mailer>>,
+    /// The last import error file of each enterprise (IMP-3).
+    pub import_errors: Arc<bulk::ErrorFiles>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             new_enterprise: operator::Defaults::default(),
             links: Arc::new(links::Links::ephemeral()),
             mailer: None,
+            import_errors: Arc::new(bulk::ErrorFiles::default()),
         }
     }
 
@@ -154,6 +158,15 @@ pub fn router(state: AppState) -> Router {
             "/operator/images/{id}/review",
             post(images::operator_review),
         )
+        .route("/import/template", get(bulk::template))
+        .route(
+            "/import",
+            post(bulk::import).layer(axum::extract::DefaultBodyLimit::max(
+                bulk::MAX_UPLOAD_BYTES + 1024,
+            )),
+        )
+        .route("/import/errors", get(bulk::errors))
+        .route("/export", get(bulk::export))
         .route("/operator/reviews", get(account::list_reviews))
         .route(
             "/operator/enterprises/{number}/review",

@@ -200,6 +200,11 @@ fn account_schemas() -> Value {
             "content_type": { "type": "string" }, "size": { "type": "integer" }, "reason": opt,
             "submitted_at": { "type": "integer" }, "reviewed_at": { "type": ["integer", "null"] } } },
         "Images": { "type": "array", "items": { "$ref": "#/components/schemas/Image" } },
+        "ImportResult": { "type": "object", "properties": {
+            "rows": { "type": "integer" }, "created": { "type": "integer" }, "updated": { "type": "integer" },
+            "unchanged": { "type": "integer" }, "orgs_created": { "type": "integer" }, "error_rows": { "type": "integer" },
+            "stored": { "type": "integer", "description": "Changes stored in one transaction" },
+            "error_file": { "type": ["string", "null"] } } },
         "Decision": { "type": "object", "required": ["approve"], "properties": {
             "approve": { "type": "boolean" }, "reason": { "type": ["string", "null"], "description": "Required to reject; shown to the enterprise" } } }
     })
@@ -252,6 +257,32 @@ fn account_paths() -> Value {
         "/api/v1/operator/images/{id}/review": {
             "parameters": id_param(),
             "post": with_operator(op("Approve (it becomes the live image of its kind) or reject (with a reason) a waiting image", Some("Decision"), ("200", Some("Image"))))
+        },
+        "/api/v1/import/template": {
+            "get": { "summary": "The XLSX import template (IMP-1): one column per field, each header's rules as a comment, an example row, the enterprise's roles", "parameters": [{ "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["en", "zh"] } }],
+                "responses": { "200": { "description": "XLSX" }, "401": problem() } }
+        },
+        "/api/v1/import": {
+            "post": { "summary": "Import a spreadsheet (IMP-2; manage_members): the file as the body, XLSX or CSV in UTF-8/GBK, at most 10 MiB. Rows are checked with the panel's rules; missing orgs are created; members matched by account are updated; all or nothing unless mode=valid",
+                "parameters": [
+                    { "name": "mode", "in": "query", "schema": { "type": "string", "enum": ["all", "valid"] } },
+                    { "name": "dry_run", "in": "query", "schema": { "type": "boolean" } },
+                    { "name": "filename", "in": "query", "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/octet-stream": {}, "text/csv": {} } },
+                "responses": { "200": { "description": "Done", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportResult" } } } },
+                    "422": { "description": "Invalid rows (nothing stored in mode all; the error file is at /api/v1/import/errors) or not a readable spreadsheet", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportResult" } } } },
+                    "400": problem(), "401": problem(), "403": problem(), "413": problem() } }
+        },
+        "/api/v1/import/errors": {
+            "get": { "summary": "The last import's error file (IMP-3): invalid cells red, empty required cells orange, each with a comment; a summary sheet", "responses": { "200": { "description": "XLSX" }, "401": problem(), "403": problem(), "404": problem() } }
+        },
+        "/api/v1/export": {
+            "get": { "summary": "Export what you can see of the tree or a subtree (IMP-4): XLSX or CSV (re-importable, formula-safe), or LDIF (administrator only: it carries password hashes)",
+                "parameters": [
+                    { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["xlsx", "csv", "ldif"] } },
+                    { "name": "org", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["en", "zh"] } }],
+                "responses": { "200": { "description": "The file" }, "400": problem(), "401": problem(), "403": problem(), "404": problem() } }
         },
         "/api/v1/operator/reviews": {
             "get": with_operator(op("Profile changes waiting for review, oldest first", None, ("200", Some("Reviews"))))

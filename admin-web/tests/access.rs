@@ -658,3 +658,114 @@ async fn profile_changes_wait_for_the_operators_review() {
         "nothing waits any more"
     );
 }
+
+/// IMP over the API: template, export, idempotent import, an invalid row refused with the
+/// error file kept for download, permissions.
+#[tokio::test]
+async fn spreadsheets_in_and_out() {
+    use tower::ServiceExt;
+    let (_dir, app) = with_operator().await;
+    let (token, _, _) = sign_in(&app, None, "Admin-Passw0rd-1").await;
+    let admin = bearer(&token);
+    let raw = |method: &str, path: &str, auth: &str, body: Vec<u8>| {
+        let req = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", auth)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let app = app.clone();
+        async move {
+            let resp = app.oneshot(req).await.unwrap();
+            let status = resp.status();
+            let b = axum::body::to_bytes(resp.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            (status, b.to_vec())
+        }
+    };
+    let (status, t) = raw("GET", "/api/v1/import/template?lang=zh", &admin, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(t.starts_with(b"PK"), "an XLSX");
+    let (status, csv) = raw("GET", "/api/v1/export?format=csv", &admin, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(csv.clone()).unwrap();
+    assert_eq!(text.lines().count(), 51, "{text}");
+    let (status, body) = raw("POST", "/api/v1/import?filename=m.csv", &admin, csv.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let r: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (r["unchanged"].as_u64(), r["stored"].as_u64()),
+        (Some(50), Some(0))
+    );
+    // One new member in a new org, one row without a name: nothing is stored.
+    let mut bad = text.clone();
+    bad.push_str("Legal,10400,Wu Ming,,,,Member,,no,no\nLegal,10401,,,,,Member,,no,no\n");
+    let (status, body) = raw(
+        "POST",
+        "/api/v1/import?filename=m.csv",
+        &admin,
+        bad.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    let r: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (r["error_rows"].as_u64(), r["stored"].as_u64()),
+        (Some(1), Some(0))
+    );
+    let (status, errors) = raw("GET", "/api/v1/import/errors", &admin, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(errors.starts_with(b"PK"));
+    // With mode=valid the valid rows are stored (one org, one member).
+    let (status, body) = raw(
+        "POST",
+        "/api/v1/import?filename=m.csv&mode=valid",
+        &admin,
+        bad.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let r: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(r["created"], 1);
+    assert_eq!(r["orgs_created"], 1);
+    // Junk is refused with a message.
+    let (status, body) = raw(
+        "POST",
+        "/api/v1/import?filename=x.xlsx",
+        &admin,
+        vec![7u8; 2000],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(String::from_utf8_lossy(&body).contains("bad_file"));
+    // An ordinary member may not; a system administrator may, but not the LDIF with hashes.
+    let (mtoken, _, _) = sign_in(&app, Some("10001"), "Passw0rd-10001").await;
+    let (status, _) = raw("GET", "/api/v1/export", &bearer(&mtoken), Vec::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (stoken, _, _) = sign_in(&app, Some("10002"), "Passw0rd-10002").await;
+    let (status, _) = raw(
+        "GET",
+        "/api/v1/export?format=xlsx",
+        &bearer(&stoken),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = raw(
+        "GET",
+        "/api/v1/export?format=ldif",
+        &bearer(&stoken),
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, ldif) = raw("GET", "/api/v1/export?format=ldif", &admin, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&ldif).contains("dn: dc=example,dc=com"));
+}
