@@ -124,7 +124,8 @@ pub struct EnterpriseAccountJson {
     initial_password_set: Option<bool>,
 }
 
-fn admin_only(caller: &Caller) -> ApiResult<()> {
+/// Refuses everyone but the enterprise administrator (the account is theirs, ENT-1..5).
+pub(crate) fn admin_only(caller: &Caller) -> ApiResult<()> {
     if caller.principal.actor() == Actor::EnterpriseAdmin {
         Ok(())
     } else {

@@ -15,7 +15,6 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use orgdir_bulk::{ExportFormat, Lang, Mode};
-use orgdir_domain::command::Ctx;
 use orgdir_domain::model::{EnterpriseState, OrgId};
 use orgdir_domain::role::Permission;
 use serde::{Deserialize, Serialize};
@@ -185,7 +184,7 @@ pub async fn import(
             caller.principal.actor(),
             &crate::api::source(&caller),
             move |st: &EnterpriseState| {
-                let plan = plan_rows(st, &sheet, mode, now);
+                let plan = orgdir_bulk::plan_at(st, &sheet, mode, now);
                 let cmds = if dry_run {
                     Vec::new()
                 } else {
@@ -224,24 +223,6 @@ pub async fn import(
             error_file: with_errors.then_some("/api/v1/import/errors"),
         }),
     ))
-}
-
-fn plan_rows(
-    state: &EnterpriseState,
-    sheet: &orgdir_bulk::Sheet,
-    mode: Mode,
-    now: i64,
-) -> orgdir_bulk::Plan {
-    let mut n: u128 = 0;
-    let mut uuid = move || {
-        n += 1;
-        n.to_be_bytes()
-    };
-    let mut ctx = Ctx {
-        now,
-        uuid: &mut uuid,
-    };
-    orgdir_bulk::plan(state, sheet, mode, &mut ctx)
 }
 
 /// `GET /api/v1/import/errors`: the error file of the enterprise's last import with errors.

@@ -11,8 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use orgdir_directory::service::DirError;
-use orgdir_domain::authz::Actor;
 use orgdir_store::{AuditRecord, ImageKind, ImageRecord, NewImage};
 use serde::Serialize;
 
@@ -70,25 +68,6 @@ impl From<&ImageRecord> for ImageJson {
     }
 }
 
-fn store_error(e: orgdir_store::Error) -> ApiError {
-    match e {
-        orgdir_store::Error::NotFound(what) => ApiError::not_found(&what),
-        e => DirError::Store(e).into(),
-    }
-}
-
-/// Runs a store call on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&dyn orgdir_store::Store) -> orgdir_store::Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    let store = state.dir.store().clone();
-    tokio::task::spawn_blocking(move || f(store.as_ref()))
-        .await
-        .map_err(|e| ApiError::from(DirError::Internal(e.to_string())))?
-        .map_err(store_error)
-}
-
 /// Checks and stores an uploaded image as pending. `declared` is the client's content type,
 /// when it gave one: it must agree with the bytes.
 pub async fn submit(
@@ -140,7 +119,7 @@ pub async fn submit(
         target: kind.key().into(),
         detail: format!("{content_type}, {} bytes", image.bytes.len()),
     };
-    blocking(state, move |s| s.submit_image(&image, &audit)).await
+    crate::store_call(state, move |s| s.submit_image(&image, &audit)).await
 }
 
 /// Approves or rejects a pending image as the operator (a rejection needs a reason).
@@ -175,7 +154,7 @@ pub async fn review(
         target: format!("image {id}"),
         detail: reason.clone().unwrap_or_default(),
     };
-    blocking(state, move |s| {
+    crate::store_call(state, move |s| {
         s.review_image(id, approve, reason.as_deref(), now, &audit)
     })
     .await
@@ -183,17 +162,17 @@ pub async fn review(
 
 /// The images of an enterprise (live, pending, last rejected).
 pub async fn of_enterprise(state: &AppState, enterprise: u64) -> ApiResult<Vec<ImageRecord>> {
-    blocking(state, move |s| s.images(enterprise)).await
+    crate::store_call(state, move |s| s.images(enterprise)).await
 }
 
 /// The operator's queue.
 pub async fn pending(state: &AppState) -> ApiResult<Vec<ImageRecord>> {
-    blocking(state, |s| s.pending_images()).await
+    crate::store_call(state, |s| s.pending_images()).await
 }
 
 /// Image `id` with its bytes.
 pub async fn bytes(state: &AppState, id: u64) -> ApiResult<Option<(ImageRecord, Vec<u8>)>> {
-    blocking(state, move |s| s.image(id)).await
+    crate::store_call(state, move |s| s.image(id)).await
 }
 
 /// An image file as a response that cannot act as a page.
@@ -219,18 +198,6 @@ fn kind_of(k: &str) -> ApiResult<ImageKind> {
     ImageKind::from_key(k).ok_or_else(|| ApiError::not_found("image kind"))
 }
 
-fn admin_only(caller: &Caller) -> ApiResult<()> {
-    if caller.principal.actor() == Actor::EnterpriseAdmin {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only the enterprise administrator changes the enterprise account",
-        ))
-    }
-}
-
 /// `PUT /api/v1/enterprise/images/{kind}`: the file as the body (202: pending review).
 pub async fn put(
     State(state): State<AppState>,
@@ -239,7 +206,7 @@ pub async fn put(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    admin_only(&caller)?;
+    crate::account::admin_only(&caller)?;
     let kind = kind_of(&kind)?;
     let declared = headers
         .get(header::CONTENT_TYPE)
@@ -262,7 +229,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<ImageJson>>> {
-    admin_only(&caller)?;
+    crate::account::admin_only(&caller)?;
     let all = of_enterprise(&state, caller.principal.enterprise).await?;
     Ok(Json(all.iter().map(ImageJson::from).collect()))
 }
@@ -276,7 +243,7 @@ pub async fn public(
     let Ok(kind) = kind_of(&kind) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match blocking(&state, move |s| s.live_image(number, kind)).await {
+    match crate::store_call(&state, move |s| s.live_image(number, kind)).await {
         Ok(Some((rec, bytes))) => file(&rec, bytes, "public, max-age=300"),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => e.into_response(),

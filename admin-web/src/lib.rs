@@ -91,6 +91,23 @@ impl AppState {
     }
 }
 
+/// Runs a store call on the blocking pool. A missing row answers 404 with the store's
+/// description; other failures are internal errors (logged, never shown).
+pub(crate) async fn store_call<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn orgdir_store::Store) -> orgdir_store::Result<T> + Send + 'static,
+) -> error::ApiResult<T> {
+    use orgdir_directory::service::DirError;
+    let store = state.dir.store().clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| error::ApiError::from(DirError::Internal(e.to_string())))?
+        .map_err(|e| match e {
+            orgdir_store::Error::NotFound(what) => error::ApiError::not_found(&what),
+            e => DirError::Store(e).into(),
+        })
+}
+
 /// Largest request body accepted by the API.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 

@@ -29,7 +29,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::AppState;
 use crate::auth::{self, SESSION_SECONDS};
 use crate::error::{ApiError, ApiResult, Id, JsonBody};
-use crate::tokens::store_call;
+use crate::store_call;
 
 /// The operator session cookie (apart from the enterprise session's `orgdir_session`).
 pub const COOKIE: &str = "orgdir_operator";

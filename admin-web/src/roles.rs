@@ -191,12 +191,8 @@ pub async fn audit(
         limit: q.limit.unwrap_or(100).min(1000),
         ..orgdir_store::AuditQuery::default()
     };
-    let store = state.dir.store().clone();
     let enterprise = caller.principal.enterprise;
-    let rows = tokio::task::spawn_blocking(move || store.audit(enterprise, &query))
-        .await
-        .map_err(|e| ApiError::from(orgdir_directory::service::DirError::Internal(e.to_string())))?
-        .map_err(|e| ApiError::from(orgdir_directory::service::DirError::Store(e)))?;
+    let rows = crate::store_call(&state, move |st| st.audit(enterprise, &query)).await?;
     let entries: Vec<serde_json::Value> = rows
         .into_iter()
         .map(|r| {

@@ -18,14 +18,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{Method, StatusCode};
 use orgdir_directory::dit::ADMIN_RDN;
-use orgdir_directory::service::{DirError, Principal, PrincipalKind};
+use orgdir_directory::service::{Principal, PrincipalKind};
 use orgdir_directory::snapshot::Snapshot;
-use orgdir_store::{ApiTokenRecord, AuditRecord, NewApiToken, Store, TokenAccess, TokenOwner};
+use orgdir_store::{ApiTokenRecord, AuditRecord, NewApiToken, TokenAccess, TokenOwner};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{self, Caller, Credential};
 use crate::error::{ApiError, ApiResult, Id, JsonBody};
+use crate::store_call;
 
 /// What every API token secret starts with (a session token never does).
 pub const PREFIX: &str = "odt_";
@@ -37,19 +38,6 @@ const MAX_PER_OWNER: usize = 50;
 const MAX_DAYS: u32 = 3650;
 /// `last_used_at` is rewritten at most this often, in seconds.
 const TOUCH_SECONDS: i64 = 60;
-
-/// Runs a store call on the blocking pool; failures are internal errors (logged, never
-/// shown).
-pub(crate) async fn store_call<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&dyn Store) -> orgdir_store::Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    let store = state.dir.store().clone();
-    tokio::task::spawn_blocking(move || f(store.as_ref()))
-        .await
-        .map_err(|e| ApiError::from(DirError::Internal(e.to_string())))?
-        .map_err(|e| ApiError::from(DirError::Store(e)))
-}
 
 /// The principal a token acts as, if its owner still exists as the same identity.
 pub(crate) fn owner_principal(snap: &Snapshot, owner: TokenOwner) -> Option<Principal> {

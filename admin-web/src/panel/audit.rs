@@ -12,7 +12,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use orgdir_directory::service::DirError;
 use orgdir_domain::role::Permission;
 use orgdir_store::{AuditEntry, AuditQuery};
 use serde::Deserialize;
@@ -21,7 +20,6 @@ use super::html::{esc, message, url_enc};
 use super::i18n::Lang;
 use super::{Session, date, non_empty, to_sign_in};
 use crate::AppState;
-use crate::error::ApiError;
 
 /// Entries per page.
 const PER_PAGE: u32 = 50;
@@ -171,12 +169,8 @@ async fn audit(
     let Some(query) = f.query() else {
         return audit_page(&s, &f, &[], StatusCode::BAD_REQUEST, Some(t.bad_date));
     };
-    let store = state.dir.store().clone();
     let enterprise = s.principal.enterprise;
-    let rows = tokio::task::spawn_blocking(move || store.audit(enterprise, &query))
-        .await
-        .map_err(|e| ApiError::from(DirError::Internal(e.to_string())))
-        .and_then(|r| r.map_err(|e| ApiError::from(DirError::Store(e))));
+    let rows = crate::store_call(&state, move |st| st.audit(enterprise, &query)).await;
     match rows {
         Ok(rows) => audit_page(&s, &f, &rows, StatusCode::OK, None),
         Err(e) => {

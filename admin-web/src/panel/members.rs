@@ -908,6 +908,24 @@ struct EditForm {
     scope2: String,
 }
 
+/// The management scope of the three scope selects of a member form (empty ones skipped,
+/// repeats dropped); `None` if one names an org the caller cannot see.
+pub(super) fn scope_of_form(s: &Session, fields: [&str; 3]) -> Option<Vec<OrgId>> {
+    let mut scope = Vec::new();
+    for v in fields {
+        if let Ok(o) = v.trim().parse::<u64>() {
+            let o = OrgId(o);
+            if !s.sees_org(o) {
+                return None;
+            }
+            if !scope.contains(&o) {
+                scope.push(o);
+            }
+        }
+    }
+    Some(scope)
+}
+
 /// `Some(new)` when an optional text field changed.
 fn changed(old: &Option<String>, new: &str) -> Option<Option<String>> {
     let new = non_empty(new);
@@ -928,18 +946,9 @@ async fn edit(
         return render_member(&s, id, StatusCode::NOT_FOUND, None);
     };
     let not_found = || refused(&s, id, ApiError::not_found("org"));
-    let mut scope = Vec::new();
-    for v in [&f.scope0, &f.scope1, &f.scope2] {
-        if let Ok(o) = v.trim().parse::<u64>() {
-            let o = OrgId(o);
-            if !s.sees_org(o) {
-                return not_found();
-            }
-            if !scope.contains(&o) {
-                scope.push(o);
-            }
-        }
-    }
+    let Some(scope) = scope_of_form(&s, [&f.scope0, &f.scope1, &f.scope2]) else {
+        return not_found();
+    };
     let name = f.name.trim();
     let patch = MemberPatch {
         name: (name != m.name).then(|| name.to_string()),

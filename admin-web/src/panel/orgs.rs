@@ -531,17 +531,9 @@ async fn create_member(State(state): State<AppState>, headers: HeaderMap, body: 
     if !s.sees_org(org) {
         return failure(&s, None, ApiError::not_found("org"));
     }
-    let mut scope = Vec::new();
-    for v in [&f.scope0, &f.scope1, &f.scope2] {
-        if let Ok(o) = v.trim().parse::<u64>() {
-            if !s.sees_org(OrgId(o)) {
-                return failure(&s, Some(org), ApiError::not_found("org"));
-            }
-            if !scope.contains(&OrgId(o)) {
-                scope.push(OrgId(o));
-            }
-        }
-    }
+    let Some(scope) = members::scope_of_form(&s, [&f.scope0, &f.scope1, &f.scope2]) else {
+        return failure(&s, Some(org), ApiError::not_found("org"));
+    };
     let password = if f.password.is_empty() {
         None
     } else {

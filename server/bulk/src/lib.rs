@@ -19,6 +19,6 @@ pub use column::{Column, Lang};
 pub use errfile::error_file;
 pub use error::{FileError, WriteError};
 pub use export::{ExportFormat, export};
-pub use plan::{CellError, CellErrorKind, Mode, Plan, RowError, Summary, plan};
+pub use plan::{CellError, CellErrorKind, Mode, Plan, RowError, Summary, plan, plan_at};
 pub use read::{Row, Sheet, Source, TextEncoding, read};
 pub use template::template;

@@ -196,6 +196,21 @@ struct Undo {
     added: Option<MemberId>,
 }
 
+/// [`plan`] at time `now`, with placeholder entryUUIDs for the simulation (the write path
+/// makes the real ones when the commands run): what the CLI and the API call.
+pub fn plan_at(state: &EnterpriseState, sheet: &Sheet, mode: Mode, now: i64) -> Plan {
+    let mut n: u128 = 0;
+    let mut uuid = move || {
+        n += 1;
+        n.to_be_bytes()
+    };
+    let mut ctx = Ctx {
+        now,
+        uuid: &mut uuid,
+    };
+    plan(state, sheet, mode, &mut ctx)
+}
+
 /// Removes the formula guard an export adds (`'=…`, `'+…`, `'-…`, `'@…`).
 pub fn unguard(v: &str) -> &str {
     match v.strip_prefix('\'') {

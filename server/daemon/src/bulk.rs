@@ -8,10 +8,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use orgdir_bulk::{ExportFormat, Lang, Mode};
 use orgdir_domain::authz::Actor;
-use orgdir_domain::command::Ctx;
-use orgdir_store::Store as _;
 
-use crate::cli::{open_enterprise, open_store_for_reading};
+use crate::cli::{open_enterprise, read_enterprise};
 use crate::config::Config;
 
 /// `orgdir import`
@@ -108,7 +106,7 @@ pub async fn import(config: Config, a: ImportArgs) -> anyhow::Result<()> {
     let source = format!("cli import {name}");
     let (outcomes, (sheet, plan)) = dir
         .execute_planned(a.enterprise, Actor::System, &source, move |state| {
-            let plan = plan_rows(state, &sheet, mode, now);
+            let plan = orgdir_bulk::plan_at(state, &sheet, mode, now);
             let cmds = if dry_run {
                 Vec::new()
             } else {
@@ -164,26 +162,6 @@ pub async fn import(config: Config, a: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Plans the rows on `state`; the simulation's entryUUIDs are placeholders (the write path
-/// makes the real ones).
-fn plan_rows(
-    state: &orgdir_domain::model::EnterpriseState,
-    sheet: &orgdir_bulk::Sheet,
-    mode: Mode,
-    now: i64,
-) -> orgdir_bulk::Plan {
-    let mut n: u128 = 0;
-    let mut uuid = move || {
-        n += 1;
-        n.to_be_bytes()
-    };
-    let mut ctx = Ctx {
-        now,
-        uuid: &mut uuid,
-    };
-    orgdir_bulk::plan(state, sheet, mode, &mut ctx)
-}
-
 fn errors_path(file: &Path) -> PathBuf {
     let stem = file
         .file_stem()
@@ -195,12 +173,7 @@ fn errors_path(file: &Path) -> PathBuf {
 /// Exports an enterprise (or a subtree) as XLSX or CSV; works beside a running server.
 pub fn export(config: Config, a: ExportArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store = open_store_for_reading(&config)?;
-    let state = store
-        .load_all()?
-        .into_iter()
-        .find(|s| s.enterprise.number == a.enterprise)
-        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+    let state = read_enterprise(&config, a.enterprise)?;
     let format = match a.format.as_deref() {
         Some("xlsx") => ExportFormat::Xlsx,
         Some("csv") => ExportFormat::Csv,
@@ -234,13 +207,7 @@ pub fn export(config: Config, a: ExportArgs) -> anyhow::Result<()> {
 /// Writes the import template.
 pub fn template(config: Config, a: TemplateArgs) -> anyhow::Result<()> {
     let state = match a.enterprise {
-        Some(n) => Some(
-            open_store_for_reading(&config)?
-                .load_all()?
-                .into_iter()
-                .find(|s| s.enterprise.number == n)
-                .with_context(|| format!("no enterprise {n}"))?,
-        ),
+        Some(n) => Some(read_enterprise(&config, n)?),
         None => None,
     };
     let bytes = orgdir_bulk::template(state.as_ref(), lang(&a.lang)?)?;

@@ -149,6 +149,18 @@ pub(crate) fn open_store_for_reading(config: &Config) -> anyhow::Result<orgdir_s
     }
 }
 
+/// One enterprise's stored state, read beside a running server if there is one.
+pub(crate) fn read_enterprise(
+    config: &Config,
+    number: u64,
+) -> anyhow::Result<orgdir_domain::model::EnterpriseState> {
+    open_store_for_reading(config)?
+        .load_all()?
+        .into_iter()
+        .find(|s| s.enterprise.number == number)
+        .with_context(|| format!("no enterprise {number}"))
+}
+
 /// Sets a password from stdin.
 pub async fn passwd(config: Config, a: PasswdArgs) -> anyhow::Result<()> {
     let (_lock, dir, snap) = open_enterprise(&config, a.enterprise)?;
@@ -384,12 +396,7 @@ pub struct ExportLdifArgs {
 /// Exports an enterprise as LDIF (password hashes included: protect the file).
 pub fn export_ldif(config: Config, a: ExportLdifArgs) -> anyhow::Result<()> {
     // Reads only: works beside a running server.
-    let store = open_store_for_reading(&config)?;
-    let state = store
-        .load_all()?
-        .into_iter()
-        .find(|s| s.enterprise.number == a.enterprise)
-        .with_context(|| format!("no enterprise {}", a.enterprise))?;
+    let state = read_enterprise(&config, a.enterprise)?;
     let snap = orgdir_directory::snapshot::Snapshot::build(std::sync::Arc::new(state), 0);
     let text = orgdir_directory::migrate::export_ldif(&snap);
     match &a.out {
