@@ -8,6 +8,8 @@
 #     if missing; npm playwright-core at the version of admin-web/e2e/package-lock.json,
 #     installed with `npm ci` into admin-web/e2e/node_modules (no install scripts, never a
 #     browser download: the test drives /usr/bin/chromium);
+#   - for the office-suite test (tests/e2e/office.rs): Debian libreoffice-calc-nogui
+#     (`soffice --headless`, which converts CSV to XLSX/ODS/XLS and our XLSX back to CSV);
 #   - rustup components rustfmt and clippy, if rustup manages the toolchain and they are missing.
 # Runs `apt-get update` at most once, and only when a Debian package is missing. Needs root
 # (or sudo) only in that case. Works offline when everything is already installed.
@@ -108,6 +110,11 @@ if [ "$(cat "$web_stamp" 2>/dev/null || true)" != "$web_want" ] \
     printf '%s\n' "$web_want" >"$web_stamp"
 fi
 
+# --- Office suite (tests/e2e/office.rs) ------------------------------------------------
+if ! command -v soffice >/dev/null 2>&1; then
+    apt_install libreoffice-calc-nogui
+fi
+
 # --- Rust components -------------------------------------------------------------------
 if command -v rustup >/dev/null 2>&1; then
     for component in rustfmt clippy; do
@@ -120,4 +127,4 @@ if command -v rustup >/dev/null 2>&1; then
     done
 fi
 
-log "ok: $(command -v ldapsearch), $("$VENV/bin/python3" -c 'import ldap3, sys; print("python", sys.version.split()[0], "ldap3", ldap3.__version__)'), /usr/bin/chromium, node $(node --version), playwright-core $(node -p "require('./$E2E_WEB/node_modules/playwright-core/package.json').version")"
+log "ok: $(command -v ldapsearch), $("$VENV/bin/python3" -c 'import ldap3, sys; print("python", sys.version.split()[0], "ldap3", ldap3.__version__)'), /usr/bin/chromium, $(command -v soffice), node $(node --version), playwright-core $(node -p "require('./$E2E_WEB/node_modules/playwright-core/package.json').version")"

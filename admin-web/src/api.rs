@@ -54,6 +54,7 @@ pub(crate) fn source(caller: &Caller) -> String {
             format!("api token {id} {}", caller.principal.dn)
         }
         crate::auth::Credential::Session => format!("api {}", caller.principal.dn),
+        crate::auth::Credential::Local => "cli (local socket)".to_string(),
     }
 }
 

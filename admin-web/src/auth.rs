@@ -12,6 +12,13 @@
 //! is not ambient, so it needs no CSRF token. A bearer token starting with `odt_` is a
 //! long-lived API token instead ([`crate::tokens`]): it acts as its owner with the owner's
 //! current rights.
+//!
+//! The daemon also serves the router on a Unix socket in its data directory (the local
+//! control socket, `orgdir import` beside a running server). Only that router instance
+//! carries the [`LocalAdmin`] marker; there a request naming an enterprise in
+//! `X-Orgdir-Enterprise` acts as that enterprise's administrator. Whoever can open the
+//! socket (mode 0600: the server's own user, or root) can already read the database, so it
+//! is trusted like the database file. Over TCP the header means nothing.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -139,6 +146,8 @@ impl<T: Clone> Sessions<T> {
 pub enum Credential {
     /// A sign-in session (the cookie, or its token as a bearer token).
     Session,
+    /// The local control socket (`X-Orgdir-Enterprise`, see [`LocalAdmin`]).
+    Local,
     /// A long-lived API token (`Authorization: Bearer odt_…`).
     Token {
         /// The token's id.
@@ -234,10 +243,56 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<String> {
         .map(|t| t.trim().to_string())
 }
 
+/// The header naming the enterprise of a request on the local control socket.
+pub const ENTERPRISE_HEADER: &str = "x-orgdir-enterprise";
+
+/// Marks the requests of the router the daemon serves on its local control socket (added
+/// as an `Extension` layer on that router instance only; nothing from the network can set
+/// a request extension). With it, [`ENTERPRISE_HEADER`] makes the caller that enterprise's
+/// administrator.
+#[derive(Clone, Copy, Debug)]
+pub struct LocalAdmin;
+
+/// The enterprise administrator of the enterprise a control-socket request names.
+fn local_admin(state: &AppState, value: &HeaderValue) -> ApiResult<Caller> {
+    let number: u64 = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| ApiError::bad_request("X-Orgdir-Enterprise must be an enterprise number"))?;
+    let snap = state
+        .dir
+        .catalog()
+        .get(number)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(&format!("enterprise {number}")))?;
+    let principal = Principal {
+        enterprise: number,
+        kind: PrincipalKind::Admin,
+        dn: format!("cn=admin,{}", snap.base),
+        holder: None,
+    };
+    let (snap, viewer) = state
+        .dir
+        .viewer(&principal)
+        .ok_or_else(|| ApiError::not_found(&format!("enterprise {number}")))?;
+    Ok(Caller {
+        principal,
+        snap,
+        viewer,
+        credential: Credential::Local,
+    })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
+        if parts.extensions.get::<LocalAdmin>().is_some()
+            && let Some(v) = parts.headers.get(ENTERPRISE_HEADER)
+        {
+            return local_admin(state, v);
+        }
         // An API token is told from a session token by its prefix.
         if let Some(secret) =
             bearer_token(&parts.headers).filter(|t| t.starts_with(crate::tokens::PREFIX))

@@ -16,10 +16,12 @@ pub mod auth;
 pub mod bulk;
 pub mod error;
 pub mod images;
+pub mod jobs;
 pub mod links;
 pub mod openapi;
 pub mod operator;
 pub mod panel;
+pub mod plugins;
 pub mod recovery;
 pub mod roles;
 pub mod sso;
@@ -54,6 +56,10 @@ pub struct AppState {
     pub mailer: Option<Arc<orgdir_mail::Mailer>>,
     /// The last import error file of each enterprise (IMP-3).
     pub import_errors: Arc<bulk::ErrorFiles>,
+    /// The plugins this server runs.
+    pub plugins: Arc<orgdir_plugin_host::Plugins>,
+    /// Background import and export jobs.
+    pub jobs: Arc<jobs::Jobs>,
 }
 
 impl AppState {
@@ -68,6 +74,8 @@ impl AppState {
             links: Arc::new(links::Links::ephemeral()),
             mailer: None,
             import_errors: Arc::new(bulk::ErrorFiles::default()),
+            plugins: Arc::new(orgdir_plugin_host::Plugins::none()),
+            jobs: Arc::new(jobs::Jobs::default()),
         }
     }
 
@@ -75,6 +83,12 @@ impl AppState {
     /// `<data_dir>/secret.key` and `http.public_url`).
     pub fn with_links(mut self, links: links::Links) -> AppState {
         self.links = Arc::new(links);
+        self
+    }
+
+    /// Sets the plugins the server runs (their routes are mounted by [`router`]).
+    pub fn with_plugins(mut self, plugins: Arc<orgdir_plugin_host::Plugins>) -> AppState {
+        self.plugins = plugins;
         self
     }
 
@@ -183,7 +197,17 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/import/errors", get(bulk::errors))
+        .route(
+            "/import/jobs",
+            post(bulk::start_import_job).layer(axum::extract::DefaultBodyLimit::max(
+                bulk::MAX_UPLOAD_BYTES + 1024,
+            )),
+        )
+        .route("/import/jobs/{id}", get(bulk::import_job))
         .route("/export", get(bulk::export))
+        .route("/export/jobs", post(bulk::start_export_job))
+        .route("/export/jobs/{id}", get(bulk::export_job))
+        .route("/export/jobs/{id}/file", get(bulk::export_job_file))
         .route("/operator/reviews", get(account::list_reviews))
         .route(
             "/operator/enterprises/{number}/review",
@@ -192,6 +216,9 @@ pub fn router(state: AppState) -> Router {
         .route("/recovery", post(recovery::request))
         .route("/recovery/complete", post(recovery::complete))
         .route("/sso-link", post(sso::create))
+        .route("/plugins", get(plugins::list))
+        .route("/plugins/{id}", put(plugins::set))
+        .merge(plugins::api_routes(&state))
         .route("/openapi.json", get(openapi_json))
         .fallback(api_not_found)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES));
@@ -200,10 +227,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/public/{number}/{kind}", get(images::public))
         .route("/metrics", get(metrics))
-        .merge(panel::router().layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            panel::must_change_gate,
-        )))
+        .merge(panel::router().merge(panel::plugin_routes(&state)).layer(
+            axum::middleware::from_fn_with_state(state.clone(), panel::must_change_gate),
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
 }

@@ -28,6 +28,22 @@ fn op(summary: &str, body: Option<&str>, ok: (&str, Option<&str>)) -> Value {
     o
 }
 
+fn job_param() -> Value {
+    json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }])
+}
+
+/// A background job of `kind` with its `result` schema and phases.
+fn job_schema(kind: &str, result: Value, phases: &[&str]) -> Value {
+    json!({ "type": "object", "required": ["id", "kind", "state", "phase", "done", "total", "result", "error"], "properties": {
+        "id": { "type": "string" }, "kind": { "const": kind },
+        "state": { "type": "string", "enum": ["running", "done", "failed"] },
+        "phase": { "type": "string", "enum": phases },
+        "done": { "type": "integer", "description": "Units of the phase done (rows; commands while storing)" },
+        "total": { "type": "integer", "description": "Units of the phase in all (an estimate while reading)" },
+        "result": result,
+        "error": { "type": ["string", "null"], "description": "Why a failed job failed" } } })
+}
+
 fn id_param() -> Value {
     json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }])
 }
@@ -205,6 +221,14 @@ fn account_schemas() -> Value {
             "unchanged": { "type": "integer" }, "orgs_created": { "type": "integer" }, "error_rows": { "type": "integer" },
             "stored": { "type": "integer", "description": "Changes stored in one transaction" },
             "error_file": { "type": ["string", "null"] } } },
+        "JobStarted": { "type": "object", "required": ["id", "status_url"], "properties": {
+            "id": { "type": "string", "description": "Random, unguessable" },
+            "status_url": { "type": "string", "description": "GET it for the job's state" } } },
+        "ImportJob": job_schema("import", json!({ "oneOf": [{ "$ref": "#/components/schemas/ImportResult" }, { "type": "null" }] }),
+            &["reading", "checking", "storing", "error_file", "done"]),
+        "ExportJob": job_schema("export", json!({ "type": ["object", "null"], "properties": {
+                "file_url": { "type": "string" }, "bytes": { "type": "integer" }, "members": { "type": "integer" } } }),
+            &["exporting", "done"]),
         "Decision": { "type": "object", "required": ["approve"], "properties": {
             "approve": { "type": "boolean" }, "reason": { "type": ["string", "null"], "description": "Required to reject; shown to the enterprise" } } }
     })
@@ -284,6 +308,42 @@ fn account_paths() -> Value {
                     { "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["en", "zh"] } }],
                 "responses": { "200": { "description": "The file" }, "400": problem(), "401": problem(), "403": problem(), "404": problem() } }
         },
+        "/api/v1/import/jobs": {
+            "post": { "summary": "Start an import job (IMP-2 for large files; manage_members): the same file, modes and checks as POST /api/v1/import, read, checked and stored in the background. At most one import per enterprise runs at a time",
+                "parameters": [
+                    { "name": "mode", "in": "query", "schema": { "type": "string", "enum": ["all", "valid"] } },
+                    { "name": "dry_run", "in": "query", "schema": { "type": "boolean" } },
+                    { "name": "filename", "in": "query", "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/octet-stream": {}, "text/csv": {} } },
+                "responses": { "202": { "description": "Started", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/JobStarted" } } } },
+                    "400": problem(), "401": problem(), "403": problem(), "409": problem(), "413": problem() } }
+        },
+        "/api/v1/import/jobs/{id}": {
+            "parameters": job_param(),
+            "get": { "summary": "An import job: phase and progress while it runs; when done, the import's result (an all-or-nothing import with invalid rows is done with error_rows > 0 and stored 0); when failed (e.g. not a spreadsheet), the reason. Only its starter and the enterprise administrator see it",
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ImportJob" } } } },
+                    "401": problem(), "404": problem() } }
+        },
+        "/api/v1/export/jobs": {
+            "post": { "summary": "Start an export job: the same formats, subtree and visibility rules as GET /api/v1/export, written in the background",
+                "parameters": [
+                    { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["xlsx", "csv", "ldif"] } },
+                    { "name": "org", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["en", "zh"] } }],
+                "responses": { "202": { "description": "Started", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/JobStarted" } } } },
+                    "400": problem(), "401": problem(), "403": problem(), "404": problem(), "409": problem() } }
+        },
+        "/api/v1/export/jobs/{id}": {
+            "parameters": job_param(),
+            "get": { "summary": "An export job; when done, where its file is",
+                "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ExportJob" } } } },
+                    "401": problem(), "404": problem() } }
+        },
+        "/api/v1/export/jobs/{id}/file": {
+            "parameters": job_param(),
+            "get": { "summary": "The file of a finished export job (the headers of GET /api/v1/export); 409 while it runs or when it failed",
+                "responses": { "200": { "description": "The file" }, "401": problem(), "404": problem(), "409": problem() } }
+        },
         "/api/v1/operator/reviews": {
             "get": with_operator(op("Profile changes waiting for review, oldest first", None, ("200", Some("Reviews"))))
         },
@@ -343,6 +403,10 @@ fn core() -> Value {
                     "permissions": { "type": "array", "items": s("string") }, "members": s("integer") } },
                 "Roles": { "type": "array", "items": { "$ref": "#/components/schemas/Role" } },
                 "Permissions": { "type": "array", "items": s("string") },
+                "Plugins": { "type": "array", "items": { "type": "object", "required": ["id", "name", "description", "enabled", "changed_at", "permissions"], "properties": {
+                    "id": s("string"), "name": s("string"), "description": s("string"), "enabled": s("boolean"),
+                    "changed_at": opt_s("integer"), "permissions": { "type": "array", "items": s("string") } } } },
+                "SetPlugin": { "type": "object", "required": ["enabled"], "additionalProperties": false, "properties": { "enabled": s("boolean") } },
                 "NewRole": { "type": "object", "required": ["name"], "additionalProperties": false, "properties": {
                     "name": s("string"), "permissions": { "type": "array", "items": s("string") } } },
                 "RolePatch": { "type": "object", "additionalProperties": false, "properties": {
@@ -396,7 +460,12 @@ fn core() -> Value {
             },
             "/api/v1/members/reset-passwords": { "post": op("Reset several members' passwords, confirmed with the caller's own password (ORG-8)", Some("BatchReset"), ("204", None)) },
             "/api/v1/members/move": { "post": op("Move several members to an org, all or none", Some("BatchMove"), ("204", None)) },
-            "/api/v1/permissions": { "get": op("Every permission key (ROLE-3)", None, ("200", Some("Permissions"))) },
+            "/api/v1/permissions": { "get": op("Every permission key (ROLE-3): the core's, then `<plugin>.<name>` keys of the plugins the server runs", None, ("200", Some("Permissions"))) },
+            "/api/v1/plugins": { "get": op("The plugins this server runs and their state in the caller's enterprise (docs/plugins.md); each plugin's own routes are under /api/v1/p/<id>/ and documented in docs/plugins/", None, ("200", Some("Plugins"))) },
+            "/api/v1/plugins/{id}": {
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": s("string") }],
+                "put": op("Turn a plugin on or off for the enterprise (the enterprise administrator); the first time, the built-in roles get its default permissions", Some("SetPlugin"), ("204", None))
+            },
             "/api/v1/roles": {
                 "get": op("Roles with their permissions and member counts (ROLE-1)", None, ("200", Some("Roles"))),
                 "post": op("Create a custom role (ROLE-2)", Some("NewRole"), ("201", Some("Created")))

@@ -11,12 +11,14 @@
 
 mod account;
 mod audit;
+mod bulk;
 mod home;
 mod html;
 mod i18n;
 mod members;
 mod operator;
 mod orgs;
+mod plugins;
 mod recover;
 mod roles;
 mod signin;
@@ -25,6 +27,8 @@ mod tokens;
 mod zh;
 
 pub(crate) use account::must_change_gate;
+pub(crate) use i18n::Lang as PanelLang;
+pub(crate) use plugins::plugin_routes;
 pub(crate) use zh::refusal as zh_refusal;
 
 use std::sync::Arc;
@@ -63,6 +67,8 @@ pub fn router() -> Router<AppState> {
         .merge(recover::routes())
         .merge(sso::routes())
         .merge(account::routes())
+        .merge(plugins::routes())
+        .merge(bulk::routes())
         .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
 }
 
@@ -90,6 +96,11 @@ struct Session {
     /// What the viewer may see (`None`: everything), computed once per request.
     vis: Option<Arc<orgdir_directory::bitset::BitSet>>,
     lang: Lang,
+    /// The menu entries of the enterprise's plugins the holder may open.
+    plugin_menu: Vec<(String, &'static str)>,
+    /// The permissions of the plugins the enterprise has on, with their labels (rows of the
+    /// role matrix after the core's).
+    plugin_permissions: Vec<(Permission, &'static str)>,
 }
 
 impl Session {
@@ -98,14 +109,19 @@ impl Session {
         let (principal, csrf) = auth::cookie_session(state, headers)?;
         let (snap, viewer) = state.dir.viewer(&principal)?;
         let vis = snap.visibility(&viewer);
-        Some(Session {
+        let mut s = Session {
             principal,
             csrf,
             snap,
             viewer,
             vis,
             lang: Lang::of_request(headers),
-        })
+            plugin_menu: Vec::new(),
+            plugin_permissions: Vec::new(),
+        };
+        s.plugin_menu = plugins::menu_entries(state, &s);
+        s.plugin_permissions = plugins::permission_rows(state, &s);
+        Some(s)
     }
 
     fn tr(&self) -> &'static Tr {
@@ -133,9 +149,15 @@ impl Session {
             menu.push(("/panel/roles", t.nav_roles));
             menu.push(("/panel/audit", t.nav_audit));
         }
+        if self.holds(Permission::ManageMembers) {
+            menu.push(("/panel/import", bulk::nav_label(self.lang)));
+        }
         menu.push(("/panel/tokens", t.nav_tokens));
         match self.principal.kind {
-            PrincipalKind::Admin => menu.push(("/panel/account", t.nav_account)),
+            PrincipalKind::Admin => {
+                menu.push(("/panel/account", t.nav_account));
+                menu.push(("/panel/plugins", t.nav_plugins));
+            }
             PrincipalKind::Member(_) => menu.push(("/panel/password", t.nav_password)),
             PrincipalKind::Service(_) => {}
         }
@@ -143,6 +165,7 @@ impl Session {
             who,
             csrf: &self.csrf,
             menu,
+            extra: self.plugin_menu.clone(),
         }
     }
 
@@ -321,6 +344,8 @@ fn non_empty(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|v| !v.is_empty())
 }
 
+#[cfg(test)]
+mod plugins_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]

@@ -26,23 +26,38 @@ pub struct RoleJson {
     name: String,
     /// `enterprise-admin`, `system-admin`, `info-admin`, `member`, or null for custom roles.
     builtin: Option<&'static str>,
-    permissions: Vec<&'static str>,
+    permissions: Vec<String>,
     /// Members holding it.
     members: usize,
 }
 
-fn parse_permissions(keys: &[String]) -> ApiResult<BTreeSet<Permission>> {
+/// The permissions this server knows: the core's and those of the plugins it runs.
+fn known_permissions(state: &AppState) -> Vec<Permission> {
+    Permission::ALL
+        .into_iter()
+        .chain(state.plugins.permissions().into_iter().map(|(p, _)| p))
+        .collect()
+}
+
+fn parse_permissions(state: &AppState, keys: &[String]) -> ApiResult<BTreeSet<Permission>> {
+    let known = known_permissions(state);
     keys.iter()
         .map(|k| {
             Permission::from_key(k)
+                .filter(|p| known.contains(p))
                 .ok_or_else(|| ApiError::bad_request(format!("unknown permission {k:?}")))
         })
         .collect()
 }
 
-/// `GET /api/v1/permissions`: every permission key.
-pub async fn list_permissions(_caller: Caller) -> Json<Vec<&'static str>> {
-    Json(Permission::ALL.iter().map(|p| p.key()).collect())
+/// `GET /api/v1/permissions`: every permission key (the core's, then the plugins').
+pub async fn list_permissions(State(state): State<AppState>, _caller: Caller) -> Json<Vec<String>> {
+    Json(
+        known_permissions(&state)
+            .iter()
+            .map(|p| p.key().to_string())
+            .collect(),
+    )
 }
 
 /// `GET /api/v1/roles`.
@@ -56,7 +71,7 @@ pub async fn list_roles(caller: Caller) -> Json<Vec<RoleJson>> {
                 id: r.id.0,
                 name: r.name.clone(),
                 builtin: r.builtin.map(|b| b.key()),
-                permissions: r.permissions.iter().map(|p| p.key()).collect(),
+                permissions: r.permissions.iter().map(|p| p.key().to_string()).collect(),
                 members: state.members.values().filter(|m| m.role == r.id).count(),
             })
             .collect(),
@@ -78,7 +93,7 @@ pub async fn create_role(
     caller: Caller,
     JsonBody(b): JsonBody<NewRoleJson>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let permissions = parse_permissions(&b.permissions)?;
+    let permissions = parse_permissions(&state, &b.permissions)?;
     let outs = crate::api::run(
         &state,
         &caller,
@@ -112,11 +127,19 @@ pub async fn update_role(
             "nothing to change: give name and/or permissions",
         ));
     }
-    let permissions = b
+    let mut permissions = b
         .permissions
         .as_deref()
-        .map(parse_permissions)
+        .map(|k| parse_permissions(&state, k))
         .transpose()?;
+    // Permissions of plugins this server does not run are kept as they are.
+    if let (Some(p), Some(role)) = (
+        permissions.as_mut(),
+        caller.snap.state.roles.get(&RoleId(id)),
+    ) {
+        let known = known_permissions(&state);
+        p.extend(role.permissions.iter().filter(|q| !known.contains(q)));
+    }
     crate::api::run(
         &state,
         &caller,

@@ -469,14 +469,14 @@ async fn roles_and_the_audit_log() {
     );
     let (status, _, perms) = call(&app, "GET", "/api/v1/permissions", &a, None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(perms.as_array().unwrap().len(), 12);
+    assert_eq!(perms.as_array().unwrap().len(), 10);
     // A custom role; an unknown permission is refused before anything is written.
     let (status, _, json) = call(
         &app,
         "POST",
         "/api/v1/roles",
         &a,
-        Some(serde_json::json!({ "name": "Auditors", "permissions": ["view_attendance", "fly"] })),
+        Some(serde_json::json!({ "name": "Auditors", "permissions": ["query_external_contacts", "fly"] })),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{json}");
@@ -485,7 +485,7 @@ async fn roles_and_the_audit_log() {
         "POST",
         "/api/v1/roles",
         &a,
-        Some(serde_json::json!({ "name": "Auditors", "permissions": ["view_attendance"] })),
+        Some(serde_json::json!({ "name": "Auditors", "permissions": ["query_external_contacts"] })),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -495,7 +495,7 @@ async fn roles_and_the_audit_log() {
         "PATCH",
         &format!("/api/v1/roles/{id}"),
         &a,
-        Some(serde_json::json!({ "permissions": ["view_attendance", "view_message_records"] })),
+        Some(serde_json::json!({ "permissions": ["query_external_contacts", "view_message_records"] })),
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);

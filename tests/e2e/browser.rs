@@ -323,3 +323,150 @@ fn panel_profile_changes_go_live_only_when_the_operator_approves() -> Result<()>
     );
     Ok(())
 }
+
+/// IMP-1..4 in the browser: the template, an all-or-nothing upload refused with its error
+/// file, a good upload stored, a subtree exported as CSV; LDAP clients see the imported
+/// member and nothing of the refused row.
+#[test]
+fn panel_imports_and_exports_spreadsheets_seen_over_ldap() -> Result<()> {
+    let server = own_server(Options::new())?;
+    let report = run_spec("import", &server)?;
+    let account = report
+        .get("account")
+        .and_then(|a| a.as_str())
+        .with_context(|| format!("no account reported: {report}"))?;
+    let exported = report
+        .get("exported")
+        .and_then(|e| e.as_array())
+        .with_context(|| format!("no exported accounts reported: {report}"))?;
+    ensure!(!exported.is_empty(), "{report}");
+
+    let legal = format!("ou=Legal,{BASE}");
+    let entries = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", &legal, "(uid=*)", "uid", "cn", "mail", "title"],
+    )?;
+    let [member] = entries.as_slice() else {
+        bail!("reader: expected only {account} under {legal}, got {entries:?}");
+    };
+    ensure!(
+        member
+            .dn
+            .eq_ignore_ascii_case(&format!("uid={account},{legal}")),
+        "{member:?}"
+    );
+    ensure!(member.values("cn") == ["Wu Ming"], "{member:?}");
+    ensure!(
+        member.values("mail") == ["wu.ming@example.com"],
+        "{member:?}"
+    );
+    ensure!(member.values("title") == ["Counsel"], "{member:?}");
+
+    // What the export listed is what LDAP holds under ou=Sales.
+    let sales = search_as(
+        &server,
+        READER_DN,
+        READER_PW,
+        &["-b", &format!("ou=Sales,{BASE}"), "(uid=*)", "uid"],
+    )?;
+    let mut in_ldap: Vec<String> = sales
+        .iter()
+        .flat_map(|e| e.values("uid"))
+        .map(str::to_string)
+        .collect();
+    let mut in_file: Vec<String> = exported
+        .iter()
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect();
+    in_ldap.sort();
+    in_file.sort();
+    ensure!(in_ldap == in_file, "LDAP {in_ldap:?} != export {in_file:?}");
+    Ok(())
+}
+
+/// ATT-2, ATT-3, ATT-5 in the browser (a server running the attendance plugin): turned on on
+/// the Plugins page, rules saved on the rules form (a bad time zone refused first), the daily
+/// report with its date form and a count followed to its rows, in both languages. Then over
+/// the API: the rules are what the form saved, and a member's clock-in is refused until the
+/// first counted day the report named, which is also the member's schedule's.
+#[test]
+fn panel_turns_attendance_on_sets_rules_and_reads_the_daily_report() -> Result<()> {
+    let server = own_server(Options::new().env("ORGDIR_PLUGINS_ENABLED", "attendance"))?;
+    let report = run_spec("attendance", &server)?;
+    let field = |k: &str| {
+        report
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .with_context(|| format!("no {k} reported: {report}"))
+    };
+    let (first_day, saved_from) = (field("first_day")?, field("saved_from")?);
+
+    let addr = server.http_addr();
+    let token = |account: Option<String>, pw: &str| -> Result<String> {
+        let body = serde_json::json!({"enterprise": 100001, "account": account, "password": pw});
+        let (status, _, body) = crate::support::http_request(
+            addr,
+            "POST",
+            "/api/v1/session",
+            &[("Content-Type", "application/json")],
+            &body.to_string(),
+        )?;
+        ensure!(status == 200, "sign-in: {status} {body}");
+        let v: serde_json::Value = serde_json::from_str(&body)?;
+        v["token"]
+            .as_str()
+            .map(str::to_string)
+            .context("no session token")
+    };
+    let call = |token: &str, method: &str, path: &str, body: &str| {
+        let auth = format!("Bearer {token}");
+        let (status, _, body) = crate::support::http_request(
+            addr,
+            method,
+            &format!("/api/v1/p/attendance{path}"),
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )?;
+        let v: serde_json::Value = serde_json::from_str(&body)
+            .with_context(|| format!("{method} {path}: {status} {body}"))?;
+        Ok::<_, anyhow::Error>((status, v))
+    };
+
+    let admin = token(None, "Admin-Passw0rd-1")?;
+    let (status, rules) = call(&admin, "GET", "/rules", "")?;
+    ensure!(status == 200, "{status} {rules}");
+    ensure!(rules["rules"]["time_zone"] == "Asia/Shanghai", "{rules}");
+    ensure!(rules["rules"]["grace_minutes"] == 5, "{rules}");
+    ensure!(
+        rules["rules"]["special_holiday_dates"] == serde_json::json!(["2030-10-01", "2030-10-02"]),
+        "{rules}"
+    );
+    ensure!(rules["effective_from"] == saved_from.as_str(), "{rules}");
+    ensure!(
+        rules["history"][0]["changed_by"] == "administrator",
+        "{rules}"
+    );
+
+    let member = token(Some("10001".into()), &password(10001))?;
+    let (status, refused) = call(&member, "POST", "/clock", r#"{"kind":"in"}"#)?;
+    ensure!(
+        status == 409,
+        "clock-in before the first counted day: {status} {refused}"
+    );
+    ensure!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&first_day)),
+        "{refused}"
+    );
+    let (status, schedule) = call(&member, "GET", "/schedule", "")?;
+    ensure!(status == 200, "{status} {schedule}");
+    ensure!(schedule["counts_from"] == first_day.as_str(), "{schedule}");
+    Ok(())
+}

@@ -481,3 +481,237 @@ fn spreadsheet_export_and_import() -> Result<()> {
     );
     Ok(())
 }
+
+/// One HTTP/1.1 request on the server's local control socket (`Connection: close`): the
+/// status and the body.
+fn socket_request(
+    socket: &std::path::Path,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<(u16, String)> {
+    use std::io::Read;
+    let mut s = std::os::unix::net::UnixStream::connect(socket)
+        .with_context(|| format!("connecting to {}", socket.display()))?;
+    s.set_read_timeout(Some(crate::support::OP_TIMEOUT))?;
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Content-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    )?;
+    let mut raw = String::new();
+    s.read_to_string(&mut raw)?;
+    let status: u16 = raw
+        .split_whitespace()
+        .nth(1)
+        .context("no status line")?
+        .parse()?;
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    Ok((status, body.to_string()))
+}
+
+/// `orgdir import` beside a running server (IMP-2): the file goes to the server over its
+/// local control socket as an import job; the command shows the job's progress, and the
+/// new members are served over LDAP at once, without a restart. A file with an invalid row
+/// changes nothing, exits non-zero and leaves the error file; a dry run stores nothing;
+/// `--valid-rows` stores the good rows. The socket's header is worth nothing over TCP.
+#[test]
+fn online_import_beside_a_running_server() -> Result<()> {
+    use crate::support::{BASE, READER_DN, READER_PW, http_request};
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    let server = own_server(Options::new().data_dir(&data))?;
+    let data_s = data.to_string_lossy().to_string();
+    let socket = data.join("control.sock");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&socket)?.permissions());
+    ensure!(mode & 0o777 == 0o600, "control socket mode {mode:o}");
+
+    let csv = tmp.path().join("staff.csv");
+    let csv_s = csv.to_string_lossy().to_string();
+    let out = run(
+        &mut orgdir(&[
+            "export",
+            "--enterprise",
+            "100001",
+            "--data-dir",
+            &data_s,
+            "--out",
+            &csv_s,
+        ]),
+        TOOL_TIMEOUT,
+    )?
+    .ok()?;
+    ensure!(out.stderr.contains("exported to"), "{out}");
+    let exported = std::fs::read_to_string(&csv)?;
+    let import = |file: &str, extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            file,
+            "--enterprise",
+            "100001",
+            "--data-dir",
+            data_s.as_str(),
+        ];
+        args.extend_from_slice(extra);
+        run(&mut orgdir(&args), TOOL_TIMEOUT)
+    };
+    let find = |filter: &str| {
+        search_as(
+            &server,
+            READER_DN,
+            READER_PW,
+            &["-b", BASE, filter, "title"],
+        )
+    };
+
+    // A new member in a new org path, imported while the server runs.
+    std::fs::write(
+        &csv,
+        format!(
+            "{exported}Legal/Contracts,10400,Wu Ming,,wu.ming@example.com,Counsel,Member,,no,no\n"
+        ),
+    )?;
+    let out = import(&csv_s, &[])?;
+    ensure!(out.success(), "{out}");
+    for line in [
+        "the server is running: importing through",
+        "uploaded",
+        "checked: 51 rows, 1 new, 0 changed, 50 unchanged, 2 orgs to create, 0 rows with errors",
+        "stored 3 changes in one transaction: 1 new, 0 changed members, 2 new orgs",
+    ] {
+        ensure!(out.stderr.contains(line), "no {line:?} in {out}");
+    }
+    let found = find("(uid=10400)")?;
+    ensure!(
+        found.len() == 1
+            && found[0]
+                .dn
+                .eq_ignore_ascii_case(&format!("uid=10400,ou=Contracts,ou=Legal,{BASE}"))
+            && found[0].values("title") == ["Counsel"],
+        "{found:?}"
+    );
+    // The local administrator's changes are audited as such.
+    let (status, audit) = socket_request(
+        &socket,
+        "GET",
+        "/api/v1/audit?limit=5",
+        &[("X-Orgdir-Enterprise", "100001")],
+    )?;
+    ensure!(
+        status == 200 && audit.contains("cli (local socket)"),
+        "{status} {audit}"
+    );
+
+    // A dry run of a further member stores nothing.
+    let more = std::fs::read_to_string(&csv)?;
+    let dry = tmp.path().join("dry.csv");
+    std::fs::write(
+        &dry,
+        format!("{more}Legal,10402,Sun Li,,,Paralegal,Member,,no,no\n"),
+    )?;
+    let out = import(&dry.to_string_lossy(), &["--dry-run"])?;
+    ensure!(
+        out.success() && out.stderr.contains("dry run: nothing stored"),
+        "{out}"
+    );
+    ensure!(find("(uid=10402)")?.is_empty(), "a dry run stored a member");
+
+    // An invalid row (no name): nothing imported, non-zero exit, the error file written.
+    let bad = tmp.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{more}Legal,10402,Sun Li,,,Paralegal,Member,,no,no\nLegal,10401,,,,,Member,,no,no\n"
+        ),
+    )?;
+    let out = import(&bad.to_string_lossy(), &[])?;
+    ensure!(
+        !out.success()
+            && out.stderr.contains("1 rows with errors")
+            && out.stderr.contains("nothing imported"),
+        "{out}"
+    );
+    let errors = tmp.path().join("bad.errors.xlsx");
+    ensure!(
+        std::fs::read(&errors)?.starts_with(b"PK") && out.stderr.contains("bad.errors.xlsx"),
+        "no error file at {}: {out}",
+        errors.display()
+    );
+    ensure!(
+        find("(uid=10402)")?.is_empty(),
+        "a refused import stored a row"
+    );
+    // The valid rows only, with the error file where it is asked for.
+    let custom = tmp.path().join("custom-errors.xlsx");
+    let out = import(
+        &bad.to_string_lossy(),
+        &["--valid-rows", "--errors", &custom.to_string_lossy()],
+    )?;
+    ensure!(out.success() && out.stderr.contains("stored"), "{out}");
+    ensure!(
+        std::fs::read(&custom)?.starts_with(b"PK"),
+        "no {}",
+        custom.display()
+    );
+    ensure!(
+        find("(uid=10402)")?.len() == 1,
+        "the valid row was not stored"
+    );
+    ensure!(
+        find("(uid=10401)")?.is_empty(),
+        "the invalid row was stored"
+    );
+
+    // A file that is no spreadsheet: the job fails with the reader's message.
+    let junk = tmp.path().join("junk.xlsx");
+    std::fs::write(&junk, vec![0x42u8; 4096])?;
+    let out = import(&junk.to_string_lossy(), &[])?;
+    ensure!(
+        !out.success() && out.stderr.contains("junk.xlsx") && out.stderr.contains("zip"),
+        "{out}"
+    );
+
+    // Over TCP the header is ignored: no session, no administrator.
+    let header = [("X-Orgdir-Enterprise", "100001")];
+    let (status, _, body) = http_request(server.http_addr(), "GET", "/api/v1/me", &header, "")?;
+    ensure!(
+        status == 401,
+        "TCP request with the header: {status} {body}"
+    );
+    let (status, _, body) = http_request(
+        server.http_addr(),
+        "POST",
+        "/api/v1/import/jobs?mode=all&dry_run=true&filename=x.csv",
+        &header,
+        &more,
+    )?;
+    ensure!(status == 401, "TCP import with the header: {status} {body}");
+    let (status, body) = socket_request(&socket, "GET", "/api/v1/me", &header)?;
+    ensure!(
+        status == 200 && body.contains("\"kind\":\"admin\""),
+        "{status} {body}"
+    );
+
+    // A killed server leaves its socket behind: it refuses connections, so the command
+    // works on the data directory itself; the next server replaces the file.
+    drop(server);
+    ensure!(socket.exists(), "the killed server's socket file is gone");
+    let out = import(&csv_s, &[])?;
+    ensure!(
+        out.success()
+            && out.stderr.contains("no server running")
+            && out.stderr.contains("nothing to change"),
+        "{out}"
+    );
+    let _server = own_server(Options::new().data_dir(&data))?;
+    let out = import(&csv_s, &[])?;
+    ensure!(
+        out.success() && out.stderr.contains("importing through"),
+        "{out}"
+    );
+    Ok(())
+}

@@ -13,6 +13,7 @@ mod http;
 mod ldap_utils;
 mod ldap_writes;
 mod mail;
+mod office;
 mod operator;
 mod python_ldap3;
 mod raw_protocol;

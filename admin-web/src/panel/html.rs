@@ -63,6 +63,8 @@ pub struct Chrome<'a> {
     pub csrf: &'a str,
     /// The menu: (path, label), only what the caller's permissions open (LOGIN-2).
     pub menu: Vec<(&'static str, &'static str)>,
+    /// The plugins' menu entries (path, label), after the core's.
+    pub extra: Vec<(String, &'static str)>,
 }
 
 /// A complete page: the header (navigation, language switch, sign-out), then `body`.
@@ -90,8 +92,9 @@ pub fn page(
     );
     if let Some(c) = chrome {
         h.push_str("<nav id=\"menu\">");
-        for (path, label) in &c.menu {
-            let current = if here == *path || here.starts_with(&format!("{path}?")) {
+        let extra = c.extra.iter().map(|(p, l)| (p.as_str(), *l));
+        for (path, label) in c.menu.iter().copied().chain(extra) {
+            let current = if here == path || here.starts_with(&format!("{path}?")) {
                 " aria-current=\"page\""
             } else {
                 ""

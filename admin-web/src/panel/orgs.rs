@@ -172,6 +172,7 @@ fn orgs_page(
         esc(t.members_of),
         esc(sel_name)
     );
+    b.push_str(&super::bulk::export_link(s, sel));
     let mut members: Vec<_> = st.members_in(sel).filter(|m| s.sees_member(m.id)).collect();
     members.sort_by(|a, c| a.account.cmp(&c.account));
     if members.is_empty() {

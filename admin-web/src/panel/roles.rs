@@ -79,7 +79,7 @@ struct Text {
     give_legend: &'static str,
     give: &'static str,
     /// A label for every permission (ROLE-3), in `Permission::ALL` order.
-    permissions: [(Permission, &'static str); 12],
+    permissions: [(Permission, &'static str); 10],
 }
 
 fn page_of_en(page: usize, pages: usize) -> String {
@@ -127,8 +127,6 @@ static EN: Text = Text {
         (Permission::ManageMembers, "Manage members"),
         (Permission::ManageRoles, "Manage roles"),
         (Permission::ViewMessageRecords, "View message records"),
-        (Permission::SetAttendanceRules, "Set attendance rules"),
-        (Permission::ViewAttendance, "View attendance"),
         (Permission::SendSms, "Send SMS"),
         (Permission::SendBroadcast, "Send broadcasts"),
         (Permission::ManageLoginPolicy, "Manage login policy"),
@@ -175,8 +173,6 @@ static ZH: Text = Text {
         (Permission::ManageMembers, "管理成员"),
         (Permission::ManageRoles, "管理角色"),
         (Permission::ViewMessageRecords, "查看消息记录"),
-        (Permission::SetAttendanceRules, "设置考勤规则"),
-        (Permission::ViewAttendance, "查看考勤"),
         (Permission::SendSms, "发送短信"),
         (Permission::SendBroadcast, "发送广播"),
         (Permission::ManageLoginPolicy, "管理登录策略"),
@@ -362,7 +358,7 @@ fn roles_page(s: &Session, status: StatusCode, note: Option<(bool, String)>) -> 
         b.push_str("</th>");
     }
     b.push_str("</tr></thead><tbody>");
-    for (p, label) in &t.permissions {
+    for (p, label) in matrix_rows(s, t) {
         let _ = write!(
             b,
             "<tr data-permission=\"{}\"><th scope=\"row\">{}</th>",
@@ -379,7 +375,7 @@ fn roles_page(s: &Session, status: StatusCode, note: Option<(bool, String)>) -> 
                 b,
                 "<td><input type=\"checkbox\" name=\"perm\" value=\"{}\"{attach}{} aria-label=\"{} / {}\"></td>",
                 p.key(),
-                if r.permissions.contains(p) {
+                if r.permissions.contains(&p) {
                     " checked"
                 } else {
                     ""
@@ -439,7 +435,7 @@ fn roles_page(s: &Session, status: StatusCode, note: Option<(bool, String)>) -> 
         esc(t.create_legend),
         esc(t.name)
     );
-    for (p, label) in &t.permissions {
+    for (p, label) in matrix_rows(s, t) {
         let _ = write!(
             b,
             "<label><input type=\"checkbox\" name=\"perm\" value=\"{}\"> {}</label>",
@@ -466,7 +462,19 @@ struct RoleForm {
     permissions: BTreeSet<Permission>,
 }
 
-fn role_form(pairs: &[(String, String)]) -> Result<RoleForm, ApiError> {
+/// The rows of the role matrix: the core's permissions, then those of the plugins the
+/// enterprise has on.
+fn matrix_rows<'a>(
+    s: &'a Session,
+    t: &'static Text,
+) -> impl Iterator<Item = (Permission, &'static str)> + 'a {
+    t.permissions
+        .iter()
+        .copied()
+        .chain(s.plugin_permissions.iter().copied())
+}
+
+fn role_form(s: &Session, pairs: &[(String, String)]) -> Result<RoleForm, ApiError> {
     let mut form = RoleForm {
         name: None,
         permissions: BTreeSet::new(),
@@ -476,6 +484,7 @@ fn role_form(pairs: &[(String, String)]) -> Result<RoleForm, ApiError> {
             "name" => form.name = Some(v.trim().to_string()),
             "perm" => {
                 let p = Permission::from_key(v)
+                    .filter(|p| matrix_rows(s, text(s.lang)).any(|(q, _)| q == *p))
                     .ok_or_else(|| ApiError::bad_request(format!("unknown permission {v:?}")))?;
                 form.permissions.insert(p);
             }
@@ -490,7 +499,7 @@ async fn create(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         Ok(x) => x,
         Err(r) => return *r,
     };
-    let f = match role_form(&pairs) {
+    let f = match role_form(&s, &pairs) {
         Ok(f) => f,
         Err(e) => return roles_failure(&s, e),
     };
@@ -518,15 +527,24 @@ async fn update(
     let Some(current) = s.snap.state.roles.get(&role) else {
         return roles_failure(&s, ApiError::not_found("role"));
     };
-    let f = match role_form(&pairs) {
+    let f = match role_form(&s, &pairs) {
         Ok(f) => f,
         Err(e) => return roles_failure(&s, e),
     };
+    // Permissions of plugins the page does not show (turned off, or not run by this
+    // server) are kept as they are.
+    let mut permissions = f.permissions;
+    permissions.extend(
+        current
+            .permissions
+            .iter()
+            .filter(|p| !matrix_rows(&s, text(s.lang)).any(|(q, _)| q == **p)),
+    );
     let cmd = Command::UpdateRole {
         role,
         // Renamed only when the name changed.
         name: f.name.filter(|n| *n != current.name),
-        permissions: Some(f.permissions),
+        permissions: Some(permissions),
     };
     match run(&state, &s, cmd).await {
         Ok(_) => saved("/panel/roles"),
@@ -884,7 +902,7 @@ mod tests {
             r.body
         );
         let admin = role(&app, &cookie, "enterprise-admin").await.unwrap();
-        assert_eq!(keys(&admin).len(), 12);
+        assert_eq!(keys(&admin).len(), 10);
         assert_eq!(admin["name"], "Enterprise administrator");
         for (form, want) in [
             (
@@ -915,11 +933,12 @@ mod tests {
     async fn custom_roles_are_created_given_and_deleted_with_holders_falling_back() {
         let app = app().await;
         let (cookie, csrf) = sign_in(&app, "", ADMIN_PW).await;
-        let form = format!("csrf_token={csrf}&name=Auditors&perm=view_attendance&perm=send_sms");
+        let form =
+            format!("csrf_token={csrf}&name=Auditors&perm=query_external_contacts&perm=send_sms");
         let r = post(&app, &cookie, "/panel/roles/new", &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let auditors = role(&app, &cookie, "Auditors").await.unwrap();
-        assert_eq!(keys(&auditors), ["view_attendance", "send_sms"]);
+        assert_eq!(keys(&auditors), ["send_sms", "query_external_contacts"]);
         let id = auditors["id"].as_u64().unwrap();
         // The same name again is refused.
         let r = post(&app, &cookie, "/panel/roles/new", &form).await;
@@ -1179,7 +1198,7 @@ mod tests {
         // The information administrator role gets manage_roles.
         let form = format!(
             "csrf_token={admin_csrf}&name=Information+administrator&perm=manage_org_tree\
-             &perm=manage_members&perm=view_attendance&perm=manage_groups&perm=manage_roles"
+             &perm=manage_members&perm=query_external_contacts&perm=manage_groups&perm=manage_roles"
         );
         let r = post(&app, &admin, &format!("/panel/roles/{info}"), &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

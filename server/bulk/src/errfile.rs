@@ -9,6 +9,7 @@ use rust_xlsxwriter::{Color, Format, FormatPattern, Note, Workbook};
 use crate::column::Column;
 use crate::error::WriteError;
 use crate::plan::{CellErrorKind, Plan};
+use crate::progress::{Phase, Progress};
 use crate::read::Sheet;
 
 /// Fill of an invalid cell.
@@ -18,6 +19,16 @@ pub const ORANGE: u32 = 0xFFA500;
 
 /// Builds the error file for `sheet` as planned in `plan`.
 pub fn error_file(sheet: &Sheet, plan: &Plan) -> Result<Vec<u8>, WriteError> {
+    error_file_with_progress(sheet, plan, &Progress::new())
+}
+
+/// [`error_file`], reporting [`Phase::ErrorFile`] on `progress` (rows written).
+pub fn error_file_with_progress(
+    sheet: &Sheet,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<Vec<u8>, WriteError> {
+    progress.start(Phase::ErrorFile, sheet.rows.len() as u64);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(&sheet.name)?;
@@ -45,6 +56,7 @@ pub fn error_file(sheet: &Sheet, plan: &Plan) -> Result<Vec<u8>, WriteError> {
         row_notes.entry(e.row).or_default().push(e.reason.clone());
     }
     for (i, row) in sheet.rows.iter().enumerate() {
+        progress.tick(i);
         let r = i as u32 + 1;
         for c in 0..width {
             let v = row.cells.get(c).map(String::as_str).unwrap_or("");
@@ -115,5 +127,7 @@ pub fn error_file(sheet: &Sheet, plan: &Plan) -> Result<Vec<u8>, WriteError> {
         "Red cells are invalid, orange cells are required but empty; each has a comment saying why. Nothing was imported unless the import ran in 'apply valid rows' mode.",
     )?;
     summary.set_column_width(0, 24)?;
-    Ok(wb.save_to_buffer()?)
+    let bytes = wb.save_to_buffer()?;
+    progress.finish();
+    Ok(bytes)
 }

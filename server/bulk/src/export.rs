@@ -8,6 +8,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use crate::column::{Column, Lang};
 use crate::error::WriteError;
 use crate::path;
+use crate::progress::{Phase, Progress};
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +97,31 @@ pub fn export(
     format: ExportFormat,
     lang: Lang,
 ) -> Result<Vec<u8>, WriteError> {
+    export_with_progress(state, subtree, format, lang, &Progress::new())
+}
+
+/// [`export`], reporting [`Phase::Exporting`] on `progress` (members written of the rows).
+pub fn export_with_progress(
+    state: &EnterpriseState,
+    subtree: Option<OrgId>,
+    format: ExportFormat,
+    lang: Lang,
+    progress: &Progress,
+) -> Result<Vec<u8>, WriteError> {
+    progress.start(Phase::Exporting, 0);
     let rows = rows(state, subtree);
+    progress.set_total(rows.len() as u64);
+    let bytes = write(&rows, format, lang, progress)?;
+    progress.finish();
+    Ok(bytes)
+}
+
+fn write(
+    rows: &[Vec<String>],
+    format: ExportFormat,
+    lang: Lang,
+    progress: &Progress,
+) -> Result<Vec<u8>, WriteError> {
     match format {
         ExportFormat::Xlsx => {
             let mut wb = Workbook::new();
@@ -107,6 +132,7 @@ pub fn export(
                 ws.write_string_with_format(0, c as u16, col.header(lang), &bold)?;
             }
             for (r, cells) in rows.iter().enumerate() {
+                progress.tick(r);
                 for (c, v) in cells.iter().enumerate() {
                     if !v.is_empty() {
                         ws.write_string(r as u32 + 1, c as u16, v)?;
@@ -120,7 +146,8 @@ pub fn export(
             {
                 let mut w = csv::Writer::from_writer(&mut out);
                 w.write_record(Column::ALL.iter().map(|c| c.header(lang)))?;
-                for cells in &rows {
+                for (r, cells) in rows.iter().enumerate() {
+                    progress.tick(r);
                     w.write_record(cells.iter().map(|v| neutralise(v)))?;
                 }
                 w.flush().map_err(|e| WriteError(e.to_string()))?;

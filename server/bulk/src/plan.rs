@@ -15,6 +15,7 @@ use orgdir_domain::validate;
 
 use crate::column::Column;
 use crate::path::{self, OrgIndex};
+use crate::progress::{Phase, Progress};
 use crate::read::{Row, Sheet};
 
 /// What to do when some rows are invalid.
@@ -115,6 +116,18 @@ struct Fields {
 /// Plans the import of `sheet` into `state`. `ctx` supplies time and UUIDs for the
 /// simulation only; the caller runs [`Plan::commands`] through the write path.
 pub fn plan(state: &EnterpriseState, sheet: &Sheet, mode: Mode, ctx: &mut Ctx<'_>) -> Plan {
+    plan_with_progress(state, sheet, mode, ctx, &Progress::new())
+}
+
+/// [`plan`], reporting [`Phase::Checking`] on `progress` (rows checked of the sheet's rows).
+pub fn plan_with_progress(
+    state: &EnterpriseState,
+    sheet: &Sheet,
+    mode: Mode,
+    ctx: &mut Ctx<'_>,
+    progress: &Progress,
+) -> Plan {
+    progress.start(Phase::Checking, sheet.rows.len() as u64);
     let mut p = Planner {
         work: state.clone(),
         index: OrgIndex::new(state),
@@ -143,10 +156,12 @@ pub fn plan(state: &EnterpriseState, sheet: &Sheet, mode: Mode, ctx: &mut Ctx<'_
         },
     };
     for (i, row) in sheet.rows.iter().enumerate() {
+        progress.tick(i);
         if !p.row(sheet, i, row, ctx) {
             p.out.summary.error_rows += 1;
         }
     }
+    progress.finish();
     let mut out = p.out;
     if mode == Mode::AllOrNothing && out.has_errors() {
         out.commands.clear();
@@ -199,6 +214,17 @@ struct Undo {
 /// [`plan`] at time `now`, with placeholder entryUUIDs for the simulation (the write path
 /// makes the real ones when the commands run): what the CLI and the API call.
 pub fn plan_at(state: &EnterpriseState, sheet: &Sheet, mode: Mode, now: i64) -> Plan {
+    plan_at_with_progress(state, sheet, mode, now, &Progress::new())
+}
+
+/// [`plan_at`], reporting [`Phase::Checking`] on `progress`.
+pub fn plan_at_with_progress(
+    state: &EnterpriseState,
+    sheet: &Sheet,
+    mode: Mode,
+    now: i64,
+    progress: &Progress,
+) -> Plan {
     let mut n: u128 = 0;
     let mut uuid = move || {
         n += 1;
@@ -208,7 +234,7 @@ pub fn plan_at(state: &EnterpriseState, sheet: &Sheet, mode: Mode, now: i64) -> 
         now,
         uuid: &mut uuid,
     };
-    plan(state, sheet, mode, &mut ctx)
+    plan_with_progress(state, sheet, mode, &mut ctx, progress)
 }
 
 /// Removes the formula guard an export adds (`'=…`, `'+…`, `'-…`, `'@…`).

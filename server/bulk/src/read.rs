@@ -8,6 +8,7 @@ use calamine::{DataRef, Reader, Xlsx};
 
 use crate::column::Column;
 use crate::error::FileError;
+use crate::progress::{Phase, Progress};
 
 /// Largest upload accepted (the caller should also cap the request body).
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -86,6 +87,24 @@ impl Sheet {
 /// Reads an upload. `filename_hint` is only used when the content is ambiguous (an `.xls`
 /// name gets the "old format" message).
 pub fn read(bytes: &[u8], filename_hint: &str) -> Result<Sheet, FileError> {
+    read_with_progress(bytes, filename_hint, &Progress::new())
+}
+
+/// [`read`], reporting [`Phase::Reading`] on `progress`: data rows read so far out of an
+/// estimate (the sheet's declared size, or the CSV's line count), exact once read.
+pub fn read_with_progress(
+    bytes: &[u8],
+    filename_hint: &str,
+    progress: &Progress,
+) -> Result<Sheet, FileError> {
+    progress.start(Phase::Reading, 0);
+    let sheet = read_any(bytes, filename_hint, progress)?;
+    progress.set_total(sheet.rows.len() as u64);
+    progress.finish();
+    Ok(sheet)
+}
+
+fn read_any(bytes: &[u8], filename_hint: &str, progress: &Progress) -> Result<Sheet, FileError> {
     if bytes.is_empty() {
         return Err(FileError::Empty);
     }
@@ -99,14 +118,14 @@ pub fn read(bytes: &[u8], filename_hint: &str) -> Result<Sheet, FileError> {
         return Err(FileError::Encrypted);
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return read_xlsx(bytes);
+        return read_xlsx(bytes, progress);
     }
     if filename_hint.to_ascii_lowercase().ends_with(".xlsx") {
         return Err(FileError::NotASpreadsheet(
             "named .xlsx but not a zip container".into(),
         ));
     }
-    read_csv(bytes)
+    read_csv(bytes, progress)
 }
 
 /// Inspects the zip's central directory (no decompression) and then decompresses each
@@ -169,7 +188,7 @@ fn guard_zip(bytes: &[u8]) -> Result<(), FileError> {
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Sheet, FileError> {
+fn read_xlsx(bytes: &[u8], progress: &Progress) -> Result<Sheet, FileError> {
     guard_zip(bytes)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => FileError::Encrypted,
@@ -185,6 +204,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, FileError> {
     let mut reader = wb
         .worksheet_cells_reader(&name)
         .map_err(|e| FileError::BadWorkbook(e.to_string()))?;
+    // The declared size is only an estimate for progress (the header row is not data).
+    let declared = reader.dimensions();
+    progress.set_total(u64::from(declared.end.0.saturating_sub(declared.start.0)));
     // Rows keyed by their 0-based row index, in file order; the `dimension` claim is ignored.
     let mut rows: Vec<(u32, Vec<String>)> = Vec::new();
     while let Some(cell) = reader
@@ -204,6 +226,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Sheet, FileError> {
                 return Err(FileError::TooManyRows { max: MAX_ROWS });
             }
             rows.push((r, Vec::new()));
+            progress.tick(rows.len().saturating_sub(1));
         }
         if let Some((_, cells)) = rows.last_mut() {
             let c = c as usize;
@@ -289,8 +312,11 @@ pub fn decode_text(bytes: &[u8]) -> Result<(String, TextEncoding), FileError> {
     Ok((text, enc))
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Sheet, FileError> {
+fn read_csv(bytes: &[u8], progress: &Progress) -> Result<Sheet, FileError> {
     let (text, enc) = decode_text(bytes)?;
+    // Lines bound the records from above (a quoted cell may hold a line break).
+    let lines = text.bytes().filter(|b| *b == b'\n').count();
+    progress.set_total(lines as u64);
     let first = text.lines().next().unwrap_or("");
     let delimiter = if !first.contains(',') && first.contains('\t') {
         b'\t'
@@ -320,6 +346,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, FileError> {
             return Err(FileError::TooManyRows { max: MAX_ROWS });
         }
         rows.push((line, cells));
+        progress.tick(rows.len().saturating_sub(1));
     }
     build(Source::Csv(enc), "CSV".into(), rows.into_iter())
 }

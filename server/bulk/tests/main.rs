@@ -496,3 +496,58 @@ fn plan_of_30000_rows_timing() {
         p.summary.orgs_created
     );
 }
+
+/// Every phase a caller can watch ends with all its units done, and watching changes
+/// nothing: the plan and the export are those of the plain functions.
+#[test]
+fn progress_reaches_the_total_of_every_phase() {
+    let s = state(5_000);
+    let mut csv = String::from("org path,account,name,role\n");
+    for i in 0..1_000u32 {
+        // Every 100th row lacks its name: the plan has errors, so an error file is written.
+        let name = if i % 100 == 7 {
+            String::new()
+        } else {
+            format!("Person {i}")
+        };
+        csv.push_str(&format!("Team {},{},{name},member\n", i / 100, 10_001 + i));
+    }
+    let progress = Progress::new();
+    let watcher = progress.clone();
+    let done = |phase: Phase, n: u64| {
+        assert_eq!(
+            watcher.seen(),
+            Seen {
+                phase,
+                done: n,
+                total: n
+            }
+        );
+    };
+
+    let sheet = read_with_progress(csv.as_bytes(), "m.csv", &progress).unwrap();
+    assert_eq!(sheet, read(csv.as_bytes(), "m.csv").unwrap());
+    done(Phase::Reading, 1_000);
+    let rows: Vec<&[&str]> = vec![HEADER, ROWS[1], ROWS[2]];
+    let book = read_with_progress(&xlsx(&rows), "m.xlsx", &progress).unwrap();
+    assert_eq!(book.rows.len(), 2);
+    done(Phase::Reading, 2);
+
+    let p = plan_at_with_progress(&s, &sheet, Mode::ValidRows, 100, &progress);
+    done(Phase::Checking, 1_000);
+    assert_eq!(p, plan_at(&s, &sheet, Mode::ValidRows, 100));
+    assert_eq!((p.summary.created, p.summary.error_rows), (990, 10));
+
+    let file = error_file_with_progress(&sheet, &p, &progress).unwrap();
+    assert!(file.starts_with(b"PK"));
+    done(Phase::ErrorFile, 1_000);
+
+    let s2 = run(&s, &p.commands);
+    for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
+        let out = export_with_progress(&s2, None, format, Lang::En, &progress).unwrap();
+        done(Phase::Exporting, 990);
+        if format == ExportFormat::Csv {
+            assert_eq!(out, export(&s2, None, format, Lang::En).unwrap());
+        }
+    }
+}

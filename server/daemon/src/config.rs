@@ -12,7 +12,9 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 /// Sections whose keys can be overridden from the environment.
-const SECTIONS: [&str; 6] = ["ldap", "http", "security", "limits", "log", "mail"];
+const SECTIONS: [&str; 7] = [
+    "ldap", "http", "security", "limits", "log", "mail", "plugins",
+];
 
 /// The whole configuration.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -32,6 +34,16 @@ pub struct Config {
     pub log: Log,
     /// Outgoing mail (recovery links): SMTP, or the outbox folder of the data directory.
     pub mail: Mail,
+    /// Which plugins the server runs.
+    pub plugins: PluginsConfig,
+}
+
+/// `[plugins]`
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PluginsConfig {
+    /// Plugin ids, e.g. `["attendance"]` (`ORGDIR_PLUGINS_ENABLED=attendance,…`).
+    pub enabled: Vec<String>,
 }
 
 /// `[ldap]`
@@ -146,6 +158,7 @@ impl Default for Config {
             limits: Limits::default(),
             log: Log::default(),
             mail: Mail::default(),
+            plugins: PluginsConfig::default(),
         }
     }
 }
@@ -278,7 +291,20 @@ impl Config {
             let toml::Value::Table(t) = slot else {
                 bail!("config key {section} must be a table");
             };
-            t.insert(key, env_value(&value));
+            let v = if *section == "plugins" && key == "enabled" {
+                // A list: comma-separated names.
+                toml::Value::Array(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| toml::Value::String(s.to_string()))
+                        .collect(),
+                )
+            } else {
+                env_value(&value)
+            };
+            t.insert(key, v);
             overridden.push(name);
         }
         let config: Config = toml::Value::Table(table).try_into().map_err(|e| {
@@ -507,9 +533,11 @@ mod tests {
                 ("ORGDIR_SECURITY_BIND_LOCKOUT_THRESHOLD", "3"),
                 ("ORGDIR_DATA_DIR", "/tmp/x"),
                 ("ORGDIR_SUPER_PASSWORD", "not a config key"),
+                ("ORGDIR_PLUGINS_ENABLED", "attendance, other"),
                 ("HOME", "/root"),
             ]),
         )?;
+        assert_eq!(c.plugins.enabled, ["attendance", "other"]);
         assert_eq!(c.ldap.listen, "127.0.0.1:0");
         assert_eq!(c.ldap.ldaps_listen, "");
         assert_eq!(c.security.bind_lockout_threshold, 3);

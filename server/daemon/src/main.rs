@@ -4,7 +4,9 @@
 mod bulk;
 mod cli;
 mod config;
+mod control;
 mod https;
+mod plugins;
 mod serve;
 
 use std::path::PathBuf;
@@ -54,7 +56,8 @@ enum Cmd {
     ExportLdif(cli::ExportLdifArgs),
     /// Import members and orgs from a spreadsheet (XLSX, or CSV in UTF-8 or GBK) into an
     /// enterprise, all or nothing unless --valid-rows; writes an error file for invalid
-    /// rows. Stop the server first.
+    /// rows. Goes through the running server (its local control socket) when there is one,
+    /// showing its progress; else opens the data directory itself.
     Import(bulk::ImportArgs),
     /// Export an enterprise's members and orgs (or a subtree) as XLSX or CSV, re-importable.
     Export(bulk::ExportArgs),

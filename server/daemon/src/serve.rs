@@ -1,5 +1,6 @@
 //! `orgdir serve`: open the data directory, load the directory, start the LDAP, LDAPS and
-//! HTTP listeners, announce readiness, and run until SIGINT/SIGTERM.
+//! HTTP listeners and the local control socket, announce readiness, and run until
+//! SIGINT/SIGTERM.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -182,6 +183,19 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
         })
         .with_links(links)
         .with_mailer(mailer.clone());
+    // Plugins: those the configuration names (the demo: every plugin this build has, turned
+    // on for the demo enterprise when it is first created).
+    let plugins = crate::plugins::load(&config, dir.clone(), demo)?;
+    if demo {
+        demo_plugins(&dir, &plugins).await?;
+    }
+    let jobs = plugins.start_jobs();
+    tracing::info!(
+        plugins = ?plugins.iter().map(|l| l.manifest.id).collect::<Vec<_>>(),
+        jobs,
+        "plugins"
+    );
+    let web = web.with_plugins(plugins);
     if let Some(l) = http_l {
         let app = orgdir_web::router(web.clone())
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -225,7 +239,38 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
         }));
     }
 
+    // The local control socket: the same API for the command line on this machine, as the
+    // administrator of the enterprise a request names (see control.rs).
+    let control_path = match crate::control::bind(&config.data_dir) {
+        Ok(l) => {
+            let path = l.path().to_path_buf();
+            let app = orgdir_web::router(web.clone())
+                .layer(axum::Extension(orgdir_web::auth::LocalAdmin));
+            let mut rx_control = rx.clone();
+            tasks.push(tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = rx_control.changed().await;
+                };
+                if let Err(e) = axum::serve(l, app).with_graceful_shutdown(shutdown).await {
+                    tracing::error!(error = %e, "control socket server failed");
+                }
+            }));
+            Some(path)
+        }
+        Err(e) => {
+            tracing::error!(
+                error = format!("{e:#}"),
+                "no local control socket: `orgdir import` will need the server stopped"
+            );
+            None
+        }
+    };
+
     tracing::info!(
+        control = control_path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "-".into()),
         ldap = addrs.0.as_deref().unwrap_or("-"),
         ldaps = addrs.1.as_deref().unwrap_or("-"),
         http = addrs.2.as_deref().unwrap_or("-"),
@@ -243,6 +288,9 @@ pub async fn serve(config: Config, demo: bool, ready_file: Option<PathBuf>) -> a
     let _ = tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+    }
+    if let Some(path) = control_path {
+        let _ = std::fs::remove_file(path);
     }
     // Mail still being sent gets a moment to finish.
     let _ = tokio::time::timeout(Duration::from_secs(10), mailer.idle()).await;
@@ -361,4 +409,35 @@ async fn wait_for_shutdown() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Turns every loaded plugin on for the demo enterprise, once (a plugin the demo's
+/// administrator turned off stays off).
+async fn demo_plugins(
+    dir: &orgdir_directory::service::Directory,
+    plugins: &orgdir_plugin_host::Plugins,
+) -> anyhow::Result<()> {
+    let number = orgdir_directory::demo::DEMO_ENTERPRISE;
+    let Some(snap) = dir.catalog().get(number).cloned() else {
+        return Ok(());
+    };
+    for l in plugins.iter() {
+        let id = l.manifest.id;
+        if snap.state.enterprise.account.plugins.contains_key(id) {
+            continue;
+        }
+        dir.execute(
+            number,
+            orgdir_domain::authz::Actor::System,
+            "demo",
+            orgdir_domain::command::Command::SetPlugin {
+                plugin: id.to_string(),
+                enabled: true,
+                default_grants: plugins.default_grants(id),
+            },
+        )
+        .await?;
+        tracing::info!(plugin = id, "turned on for the demo enterprise");
+    }
+    Ok(())
 }

@@ -1288,7 +1288,8 @@ pub fn check_super_password_policy(password: &str, min_len: usize) -> Result<()>
     Ok(())
 }
 
-fn actor_name(state: &EnterpriseState, actor: Actor) -> String {
+/// How an actor is named in the audit log.
+pub fn actor_name(state: &EnterpriseState, actor: Actor) -> String {
     match actor {
         Actor::System => "system".into(),
         Actor::Operator => "operator".into(),
@@ -1412,6 +1413,16 @@ fn describe(state: &EnterpriseState, cmd: &Command) -> (String, String) {
         Command::SetInitialPassword { hash } => (
             "enterprise.initial_password",
             if hash.is_some() { "set" } else { "cleared" }.to_string(),
+        ),
+        Command::SetPlugin {
+            plugin, enabled, ..
+        } => (
+            if *enabled {
+                "plugin.enable"
+            } else {
+                "plugin.disable"
+            },
+            plugin.clone(),
         ),
         Command::UpgradeHash { .. } => ("password.upgrade", String::new()),
         Command::SetEnterpriseTerms {

@@ -244,7 +244,8 @@ pub fn authorize(state: &EnterpriseState, actor: Actor, cmd: &Command) -> Result
         }
         Command::SubmitProfile { .. }
         | Command::SetRecoveryEmail { .. }
-        | Command::SetInitialPassword { .. } => {
+        | Command::SetInitialPassword { .. }
+        | Command::SetPlugin { .. } => {
             deny("only the enterprise administrator changes the enterprise account")
         }
         Command::ReviewProfile { .. } => deny("only the operator reviews profile changes"),

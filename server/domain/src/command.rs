@@ -319,6 +319,16 @@ pub enum Command {
         /// The hash.
         hash: Option<String>,
     },
+    /// Turn a plugin on or off for the enterprise. At the first enabling the plugin's default
+    /// grants are added to the built-in roles.
+    SetPlugin {
+        /// The plugin's id.
+        plugin: String,
+        /// On or off.
+        enabled: bool,
+        /// The plugin's default grants: which built-in role gets which of its permissions.
+        default_grants: Vec<(BuiltinRole, crate::role::Permission)>,
+    },
     /// Re-hash a password with a stronger scheme after a successful bind: replaces the
     /// stored hash only if it is still `old` (a password changed meanwhile wins).
     UpgradeHash {
@@ -978,6 +988,55 @@ pub fn apply(
         Command::SetInitialPassword { hash } => {
             let e = &mut state.enterprise;
             e.account.initial_password = hash;
+            e.modified_at = now;
+            out.changes.push(Change::Enterprise(Box::new(e.clone())));
+        }
+        Command::SetPlugin {
+            plugin,
+            enabled,
+            default_grants,
+        } => {
+            let first = !state
+                .enterprise
+                .account
+                .plugins
+                .get(&plugin)
+                .is_some_and(|p| p.defaults_granted);
+            if enabled && first {
+                for (builtin, perm) in default_grants {
+                    if perm.plugin() != Some(plugin.as_str()) {
+                        return Err(RuleError::invalid(
+                            "permission",
+                            format!("{} is not a permission of {plugin}", perm.key()),
+                        ));
+                    }
+                    let Some(role) = state
+                        .roles
+                        .values_mut()
+                        .find(|r| r.builtin == Some(builtin))
+                    else {
+                        continue;
+                    };
+                    if role.permissions.insert(perm) {
+                        role.modified_at = now;
+                        let role = role.clone();
+                        out.changes
+                            .retain(|c| !matches!(c, Change::PutRole(r) if r.id == role.id));
+                        out.changes.push(Change::PutRole(role));
+                    }
+                }
+            }
+            let e = &mut state.enterprise;
+            let setting = e.account.plugins.entry(plugin).or_insert(PluginSetting {
+                enabled: false,
+                changed_at: now,
+                defaults_granted: false,
+            });
+            if setting.enabled != enabled {
+                setting.changed_at = now;
+            }
+            setting.enabled = enabled;
+            setting.defaults_granted |= enabled;
             e.modified_at = now;
             out.changes.push(Change::Enterprise(Box::new(e.clone())));
         }

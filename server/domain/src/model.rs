@@ -134,6 +134,20 @@ pub struct EnterpriseAccount {
     /// Hash of the initial password members created from now on get, to be changed at
     /// their first sign-in (ENT-4).
     pub initial_password: Option<String>,
+    /// Plugins this enterprise has turned on or off, by plugin id (absent: never turned on).
+    pub plugins: BTreeMap<String, PluginSetting>,
+}
+
+/// A plugin's state in one enterprise.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PluginSetting {
+    /// Turned on?
+    pub enabled: bool,
+    /// When it was last turned on or off.
+    pub changed_at: Timestamp,
+    /// Whether the plugin's default grants were given to the built-in roles (once, at the
+    /// first enabling, so an administrator's later changes to the roles stick).
+    pub defaults_granted: bool,
 }
 
 /// A node of the org tree. The root org has no parent and is the naming-context entry.

@@ -631,7 +631,7 @@ fn role_rules() {
     let custom = w
         .run(Command::CreateRole {
             name: "Auditors".into(),
-            permissions: perms(&[Permission::ViewAttendance]),
+            permissions: perms(&[Permission::ViewMessageRecords]),
         })
         .unwrap();
     let custom = RoleId(custom);
@@ -847,6 +847,7 @@ fn service_accounts_write_only_with_the_grant_and_never_roles() {
     let off = service(&mut w, "retired", true, true);
     let (m1, m2) = (w.member("10001"), w.member("10002"));
     let (member, info) = (w.role(BuiltinRole::Member), w.role(BuiltinRole::InfoAdmin));
+    let system = w.role(BuiltinRole::SystemAdmin);
     let new_member = |role| {
         Command::AddMember(Box::new(NewMember {
             account: Some("10009".into()),
@@ -892,7 +893,9 @@ fn service_accounts_write_only_with_the_grant_and_never_roles() {
             Command::DeleteMember { member: m2 },
         ),
         ("writer adds an ordinary member", writer, new_member(member)),
+        // The information administrator's core permissions are exactly the writer's.
         ("writer adds an information admin", writer, new_member(info)),
+        ("writer adds a system admin", writer, new_member(system)),
         (
             "writer changes a role",
             writer,
@@ -939,11 +942,72 @@ fn service_accounts_write_only_with_the_grant_and_never_roles() {
         writer moves a member out of scope: permission denied: the target is outside your management scope
         writer deletes a member out of scope: permission denied: the target is outside your management scope
         writer adds an ordinary member: allowed
-        writer adds an information admin: permission denied: you cannot grant a role with permissions you do not hold
+        writer adds an information admin: allowed
+        writer adds a system admin: permission denied: you cannot grant a role with permissions you do not hold
         writer changes a role: permission denied: the manage_roles permission is required
         writer creates a group: allowed
         writer creates a role: permission denied: the manage_roles permission is required
         writer creates a service account: permission denied: only the enterprise administrator manages service accounts
         disabled writer renames an org: permission denied: service account retired is disabled
     "#]].assert_eq(&table);
+}
+
+#[test]
+fn plugins_are_turned_on_with_their_default_grants_once() {
+    use orgdir_domain::role::Permission;
+    let mut w = World::new();
+    let view = Permission::from_key("attendance.view").unwrap();
+    let other = Permission::from_key("sms.send").unwrap();
+    let on = |enabled: bool, grants: Vec<(BuiltinRole, Permission)>| Command::SetPlugin {
+        plugin: "attendance".into(),
+        enabled,
+        default_grants: grants,
+    };
+    let info = w.role(BuiltinRole::InfoAdmin);
+    let holds = |w: &World, r: RoleId| w.state.roles[&r].permissions.contains(&view);
+    assert!(!holds(&w, info));
+    // Only the enterprise administrator turns plugins on.
+    expect!["permission denied: only the enterprise administrator changes the enterprise account"]
+        .assert_eq(&authz(
+            &w,
+            Actor::Member(w.member("10001")),
+            &on(true, vec![]),
+        ));
+    // A grant of another plugin's permission is refused.
+    check(
+        w.run(on(true, vec![(BuiltinRole::InfoAdmin, other)])),
+        expect![[r#"invalid permission: sms.send is not a permission of attendance"#]],
+    );
+    w.run(on(true, vec![(BuiltinRole::InfoAdmin, view)]))
+        .unwrap();
+    assert!(holds(&w, info));
+    let s = &w.state.enterprise.account.plugins["attendance"];
+    assert!(s.enabled && s.defaults_granted && s.changed_at == 100);
+    // Taken away by the administrator, it stays away across off and on.
+    w.state
+        .roles
+        .get_mut(&info)
+        .unwrap()
+        .permissions
+        .remove(&view);
+    w.run(on(false, vec![(BuiltinRole::InfoAdmin, view)]))
+        .unwrap();
+    assert!(!w.state.enterprise.account.plugins["attendance"].enabled);
+    w.run(on(true, vec![(BuiltinRole::InfoAdmin, view)]))
+        .unwrap();
+    assert!(!holds(&w, info));
+    // Keys are `<plugin>.<name>`; anything else is no permission.
+    for bad in [
+        "attendance",
+        "Attendance.view",
+        "a.b.c",
+        ".view",
+        "attendance.",
+        "x.1y",
+    ] {
+        assert_eq!(Permission::from_key(bad), None, "{bad}");
+    }
+    assert_eq!(view.key(), "attendance.view");
+    assert_eq!(view.plugin(), Some("attendance"));
+    assert_eq!(Permission::ManageGroups.plugin(), None);
 }

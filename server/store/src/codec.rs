@@ -4,12 +4,14 @@
 //! lists and the limits record are JSON text, permissions and built-in roles their stable
 //! keys, and unique names get a normalized `_key` column.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use orgdir_domain::command::Change;
 use orgdir_domain::dn::{Dn, normalize_value};
 use orgdir_domain::limits::Limits;
-use orgdir_domain::model::{BuiltinRole, EnterpriseAccount, OrgId, Profile, ProfileChange, Review};
+use orgdir_domain::model::{
+    BuiltinRole, EnterpriseAccount, OrgId, PluginSetting, Profile, ProfileChange, Review,
+};
 use orgdir_domain::role::Permission;
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +95,14 @@ struct AccountRow {
     last_review: Option<ReviewRow>,
     recovery_email: Option<String>,
     initial_password: Option<String>,
+    plugins: BTreeMap<String, PluginRow>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PluginRow {
+    enabled: bool,
+    changed_at: i64,
+    defaults_granted: bool,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -161,6 +171,20 @@ pub fn account_to_json(a: &EnterpriseAccount) -> Result<String> {
         }),
         recovery_email: a.recovery_email.clone(),
         initial_password: a.initial_password.clone(),
+        plugins: a
+            .plugins
+            .iter()
+            .map(|(id, p)| {
+                (
+                    id.clone(),
+                    PluginRow {
+                        enabled: p.enabled,
+                        changed_at: p.changed_at,
+                        defaults_granted: p.defaults_granted,
+                    },
+                )
+            })
+            .collect(),
     };
     serde_json::to_string(&row).map_err(|e| Error::Invalid(format!("enterprise account: {e}")))
 }
@@ -184,6 +208,20 @@ pub fn account_from_json(text: &str) -> Result<EnterpriseAccount, String> {
         }),
         recovery_email: row.recovery_email,
         initial_password: row.initial_password,
+        plugins: row
+            .plugins
+            .into_iter()
+            .map(|(id, p)| {
+                (
+                    id,
+                    PluginSetting {
+                        enabled: p.enabled,
+                        changed_at: p.changed_at,
+                        defaults_granted: p.defaults_granted,
+                    },
+                )
+            })
+            .collect(),
     })
 }
 

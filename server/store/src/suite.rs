@@ -102,6 +102,15 @@ pub fn enterprise(number: u64, naming_context: &str) -> Enterprise {
             }),
             recovery_email: Some("it@example.com".into()),
             initial_password: Some("{ARGON2}$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".into()),
+            plugins: [(
+                "attendance".to_string(),
+                orgdir_domain::model::PluginSetting {
+                    enabled: true,
+                    changed_at: 997,
+                    defaults_granted: true,
+                },
+            )]
+            .into(),
         },
         created_at: 1_000,
         modified_at: 1_001,
@@ -274,7 +283,10 @@ pub fn sample(number: u64, naming_context: &str) -> Builder {
     });
     let auditor = b.new_role(
         "Auditor",
-        &[Permission::ViewAttendance, Permission::ViewMessageRecords],
+        &[
+            Permission::from_key("attendance.view").unwrap_or(Permission::Stealth),
+            Permission::ViewMessageRecords,
+        ],
     );
     let auditor_id = auditor.id;
     b.put_role(auditor);

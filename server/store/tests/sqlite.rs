@@ -70,8 +70,9 @@ fn migrations_are_recorded_once() {
         (3, "operators_tokens".to_string()),
         (4, "enterprise_account".to_string()),
         (5, "images".to_string()),
+        (6, "plugin_permissions".to_string()),
     ];
-    assert_eq!(SCHEMA_VERSION, 5);
+    assert_eq!(SCHEMA_VERSION, 6);
     {
         let store = SqliteStore::open(&db(&dir)).unwrap();
         assert_eq!(store.applied_migrations().unwrap(), expected);
@@ -234,4 +235,42 @@ fn commits_from_many_threads() {
         )
         .unwrap();
     assert_eq!(rows.len(), 100);
+}
+
+#[test]
+fn attendance_permissions_move_to_the_plugin_keys() {
+    // A database written before migration 6 held the attendance permissions as core keys.
+    let dir = tempfile::tempdir().unwrap();
+    let state = sample(100_001, "dc=example,dc=com").state;
+    {
+        let store = SqliteStore::open(&db(&dir)).unwrap();
+        store
+            .create_enterprise(&state, &record(1, "test", "enterprise.create"))
+            .unwrap();
+    }
+    let c = raw(&db(&dir));
+    c.execute(
+        "UPDATE roles SET permissions = '[\"manage_members\",\"set_attendance_rules\",\"view_attendance\"]'",
+        [],
+    )
+    .unwrap();
+    c.execute("DELETE FROM schema_migrations WHERE version = 6", [])
+        .unwrap();
+    drop(c);
+    let store = SqliteStore::open(&db(&dir)).unwrap();
+    let loaded = store.load_all().unwrap();
+    let keys: Vec<String> = loaded[0]
+        .roles
+        .values()
+        .next()
+        .unwrap()
+        .permissions
+        .iter()
+        .map(|p| p.key().to_string())
+        .collect();
+    assert_eq!(
+        keys,
+        // Plugin keys sort by their text after the core's.
+        ["manage_members", "attendance.set_rules", "attendance.view"]
+    );
 }

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "images",
         sql: include_str!("../../migrations/sqlite/0005_images.sql"),
     },
+    Migration {
+        version: 6,
+        name: "plugin_permissions",
+        sql: include_str!("../../migrations/sqlite/0006_plugin_permissions.sql"),
+    },
 ];
 
 /// The schema version this build writes (the last migration's).
