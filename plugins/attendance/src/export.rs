@@ -8,7 +8,7 @@
 //!
 //! Written with `orgdir-xlsx`: rows stream from the sorted month straight into each sheet's
 //! compressor (no cell is kept), and the sheets are built on all cores at once at a low
-//! deflate level — a 1.3 M-record month takes about a second instead of thirteen.
+//! deflate level — a 1.3 M-record month takes 1.5 s on 2 cores instead of 13 s.
 //!
 //! Text cells that a spreadsheet could take for a formula (starting with `=`, `+`, `-`, `@`,
 //! tab or carriage return) get a leading `'`. XLSX string cells never run, but the values —

@@ -38,7 +38,7 @@ fn peak() -> String {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let level: u32 = args.next().map_or(1, |a| a.parse().expect("level"));
+    let level: u32 = args.next().map_or(2, |a| a.parse().expect("level"));
     let strings = match args.next().as_deref() {
         Some("shared") => Strings::Shared,
         _ => Strings::Inline,

@@ -16,6 +16,12 @@
 //! carriage return, U+FFFE, U+FFFF) are dropped; text that looks like Excel's own `_xHHHH_`
 //! escape is protected so it reads back unchanged.
 //!
+//! Memory: per thread, a zlib state and a 128 KiB XML buffer; per sheet, its compressed
+//! entry until it is copied into the output (a sheet waits only while an earlier one is
+//! still being built); with [`Strings::Shared`], the string table. Inline strings (the
+//! default) were also the faster choice on an attendance export of 1.3 M rows of
+//! repeated text: the table's lookups cost more than deflating the longer XML saves.
+//!
 //! XLSX limits are checked, never silently cut: [`MAX_ROWS`] rows per sheet (header
 //! included — a caller with more splits them over several sheets), [`MAX_COLUMNS`] cells
 //! per row, [`MAX_TEXT_CHARS`] characters per text cell, valid and unique sheet names.

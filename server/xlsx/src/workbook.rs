@@ -1,6 +1,7 @@
-//! The workbook: sheets declared with their row callbacks, then written in one call — each
-//! sheet built and compressed on a thread of its own into a one-entry ZIP in memory, the
-//! compressed entries then copied as they are into the package.
+//! The workbook: sheets declared with their row callbacks, then written in one call. Worker
+//! threads (one per core) take the sheets in turn and build each into a one-entry ZIP in
+//! memory; the calling thread copies the compressed entries, in sheet order and without
+//! recompressing them, into the package as soon as they are ready.
 
 use std::collections::HashSet;
 use std::io::{Cursor, Seek, Write};
@@ -234,7 +235,7 @@ impl<'a> Workbook<'a> {
     /// Builds the workbook into `out` and returns it.
     ///
     /// # Errors
-    /// The first error of a sheet callback (the others are stopped as soon as they start),
+    /// The first error of a sheet (sheets not started by then are skipped),
     /// [`Error::NoSheets`], [`Error::Level`], or I/O and ZIP errors.
     pub fn write<W: Write + Seek>(self, out: W) -> Result<W> {
         if self.jobs.is_empty() {
