@@ -23,6 +23,9 @@ pub enum FileError {
         "the file is password-protected or in the old .xls format; remove the password and save it as .xlsx or CSV"
     )]
     Encrypted,
+    /// An OpenDocument spreadsheet (LibreOffice's own format).
+    #[error("the file is an OpenDocument spreadsheet (.ods); save it as .xlsx or CSV")]
+    OpenDocument,
     /// The zip container would expand beyond the caps (a zip bomb, or simply too big).
     #[error("the workbook expands to too much data ({0})")]
     TooMuchData(String),
@@ -79,6 +82,7 @@ impl FileError {
             FileError::Empty => "file.empty",
             FileError::NotASpreadsheet(_) => "file.not_spreadsheet",
             FileError::Encrypted => "file.encrypted",
+            FileError::OpenDocument => "file.opendocument",
             FileError::TooMuchData(_) => "file.too_much_data",
             FileError::TooManyRows { .. } => "file.too_many_rows",
             FileError::BadWorkbook(_) => "file.bad_workbook",

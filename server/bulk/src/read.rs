@@ -188,8 +188,26 @@ fn guard_zip(bytes: &[u8]) -> Result<(), FileError> {
     Ok(())
 }
 
+/// An OpenDocument package starts with an uncompressed `mimetype` entry naming its type
+/// (ODF 1.2 part 3, 3.3); a zip that holds one is not an XLSX workbook.
+fn is_opendocument(bytes: &[u8]) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(f) = zip.by_name("mimetype") else {
+        return false;
+    };
+    let mut head = Vec::new();
+    std::io::Read::take(f, 128)
+        .read_to_end(&mut head)
+        .is_ok_and(|_| head.starts_with(b"application/vnd.oasis.opendocument"))
+}
+
 fn read_xlsx(bytes: &[u8], progress: &Progress) -> Result<Sheet, FileError> {
     guard_zip(bytes)?;
+    if is_opendocument(bytes) {
+        return Err(FileError::OpenDocument);
+    }
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
         calamine::XlsxError::Password => FileError::Encrypted,
         e => FileError::BadWorkbook(e.to_string()),

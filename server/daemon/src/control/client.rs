@@ -59,7 +59,8 @@ impl Response {
 
 impl Client {
     /// The control socket of the server running on `data_dir`, or `None` when no server
-    /// runs there (no socket, or a stale one that refuses connections).
+    /// runs there (no socket, or a stale one that refuses connections; or a data directory
+    /// whose path is too long for a socket address, where no server can have one either).
     pub async fn connect(data_dir: &Path, enterprise: u64) -> anyhow::Result<Option<Client>> {
         let path = super::socket_path(data_dir);
         match UnixStream::connect(&path).await {
@@ -67,7 +68,9 @@ impl Client {
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::InvalidInput
                 ) =>
             {
                 Ok(None)
