@@ -179,6 +179,23 @@ pub struct ImportJson {
     pub stored: usize,
     /// Where the error file is, when there were errors.
     pub error_file: Option<&'static str>,
+    /// The first problems in row order (the error file marks them all).
+    pub problems: Vec<ProblemJson>,
+    /// How many problems there are in all.
+    pub problem_count: usize,
+}
+
+/// One problem as the API reports it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProblemJson {
+    /// The row number in the spreadsheet (the header is row 1).
+    pub line: usize,
+    /// The column's English header; `None`: the whole row.
+    pub column: Option<&'static str>,
+    /// A required value is empty.
+    pub missing: bool,
+    /// What is wrong (empty when `missing`).
+    pub reason: String,
 }
 
 /// One problem of an import, for people (the error file marks them all on their cells).
@@ -300,6 +317,16 @@ pub async fn run_import(
             error_rows: s.error_rows,
             stored: outcomes.len(),
             error_file: with_errors.then_some(ERROR_FILE_URL),
+            problems: problems
+                .iter()
+                .map(|p| ProblemJson {
+                    line: p.line,
+                    column: p.column.map(|c| c.header(orgdir_bulk::Lang::En)),
+                    missing: p.missing,
+                    reason: p.reason.clone(),
+                })
+                .collect(),
+            problem_count,
         },
         problems,
         problem_count,

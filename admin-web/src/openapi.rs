@@ -220,7 +220,11 @@ fn account_schemas() -> Value {
             "rows": { "type": "integer" }, "created": { "type": "integer" }, "updated": { "type": "integer" },
             "unchanged": { "type": "integer" }, "orgs_created": { "type": "integer" }, "error_rows": { "type": "integer" },
             "stored": { "type": "integer", "description": "Changes stored in one transaction" },
-            "error_file": { "type": ["string", "null"] } } },
+            "error_file": { "type": ["string", "null"] },
+            "problems": { "type": "array", "description": "The first problems in row order; the error file marks them all", "items": {
+                "type": "object", "required": ["line", "column", "missing", "reason"], "properties": {
+                "line": { "type": "integer" }, "column": { "type": ["string", "null"] }, "missing": { "type": "boolean" }, "reason": { "type": "string" } } } },
+            "problem_count": { "type": "integer" } } },
         "JobStarted": { "type": "object", "required": ["id", "status_url"], "properties": {
             "id": { "type": "string", "description": "Random, unguessable" },
             "status_url": { "type": "string", "description": "GET it for the job's state" } } },

@@ -635,6 +635,8 @@ fn online_import_beside_a_running_server() -> Result<()> {
             && out.stderr.contains("nothing imported"),
         "{out}"
     );
+    // The problem itself is printed: row and column, as the server found it.
+    ensure!(out.stderr.contains("row 54, name: required"), "{out}");
     let errors = tmp.path().join("bad.errors.xlsx");
     ensure!(
         std::fs::read(&errors)?.starts_with(b"PK") && out.stderr.contains("bad.errors.xlsx"),

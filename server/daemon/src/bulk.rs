@@ -149,6 +149,21 @@ struct Outcome {
     error_rows: usize,
     /// Changes stored (0 for a dry run or when errors kept everything out).
     stored: usize,
+    /// The first problems (the server's job result).
+    #[serde(default)]
+    problems: Vec<ProblemLine>,
+    /// How many there are in all.
+    #[serde(default)]
+    problem_count: usize,
+}
+
+/// One problem of an import as the server reports it.
+#[derive(Debug, Default, serde::Deserialize)]
+struct ProblemLine {
+    line: usize,
+    column: Option<String>,
+    missing: bool,
+    reason: String,
 }
 
 impl Outcome {
@@ -278,7 +293,19 @@ async fn import_online(
         let out = a.errors.clone().unwrap_or_else(|| errors_path(&a.file));
         std::fs::write(&out, &resp.body)
             .with_context(|| format!("cannot write {}", out.display()))?;
-        print_problems(&resp.body);
+        for p in &outcome.problems {
+            let why = if p.missing { "required" } else { &p.reason };
+            match &p.column {
+                Some(c) => eprintln!("row {}, {c}: {why}", p.line),
+                None => eprintln!("row {}: {why}", p.line),
+            }
+        }
+        if outcome.problem_count > outcome.problems.len() {
+            eprintln!(
+                "… and {} more",
+                outcome.problem_count - outcome.problems.len()
+            );
+        }
         eprintln!(
             "error file (invalid cells red, empty required cells orange): {}",
             out.display()
@@ -315,33 +342,6 @@ fn finish(a: &ImportArgs, outcome: &Outcome, started: Instant) -> anyhow::Result
         );
     }
     Ok(())
-}
-
-/// Prints the first problems an error file names (its row-level column; cell problems are
-/// comments on the marked cells).
-fn print_problems(file: &[u8]) {
-    let Ok(sheet) = orgdir_bulk::read(file, "errors.xlsx") else {
-        return;
-    };
-    let Some(col) = sheet
-        .headers
-        .iter()
-        .position(|h| h.trim() == orgdir_bulk::read::ERRORS_HEADER)
-    else {
-        return;
-    };
-    for row in sheet
-        .rows
-        .iter()
-        .filter(|r| r.cells.get(col).is_some_and(|c| !c.is_empty()))
-        .take(20)
-    {
-        eprintln!(
-            "row {}: {}",
-            row.line,
-            row.cells.get(col).map(String::as_str).unwrap_or("")
-        );
-    }
 }
 
 /// Shows a local [`orgdir_bulk::Progress`] from a thread of its own until dropped.
@@ -440,6 +440,9 @@ async fn import_direct(
         orgs_created: s.orgs_created,
         error_rows: s.error_rows,
         stored: stored.len(),
+        // The direct path prints the plan's errors itself, below.
+        problems: Vec::new(),
+        problem_count: 0,
     };
     let error_file = if plan.has_errors() {
         Some(orgdir_bulk::error_file_with_progress(
