@@ -8,21 +8,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::i18n::Lang;
 
-/// Escapes text for HTML element content and double- or single-quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML element content and double- or single-quoted attribute values (one
+/// helper for the panel and the plugins' pages).
+pub use orgdir_plugin_api::html::escape as esc;
 
 /// Percent-encodes a query value.
 pub fn url_enc(s: &str) -> String {

@@ -20,10 +20,6 @@ use crate::{AppState, router};
 
 struct Probe;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;")
-}
-
 impl Plugin for Probe {
     fn manifest(&self) -> Manifest {
         Manifest {
@@ -105,7 +101,7 @@ impl Plugin for Probe {
                         "Probe",
                         &format!(
                             "<p id=\"probe\">probe for {}</p><form method=\"post\" action=\"/panel/p/probe/note\">{}</form>",
-                            escape(&c.directory.name),
+                            orgdir_plugin_api::html::escape(&c.directory.name),
                             c.csrf_input()
                         ),
                     )

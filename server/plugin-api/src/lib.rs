@@ -77,6 +77,7 @@
 mod caller;
 mod db;
 mod directory;
+pub mod html;
 
 use std::future::Future;
 use std::pin::Pin;

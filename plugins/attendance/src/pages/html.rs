@@ -18,20 +18,7 @@ use crate::view;
 pub const BASE: &str = "/panel/p/attendance";
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use orgdir_plugin_api::html::escape as esc;
 
 /// Percent-encodes a query value.
 pub fn url_enc(s: &str) -> String {
