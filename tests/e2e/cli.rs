@@ -192,7 +192,13 @@ fn init_passwd_backup_and_serve() -> Result<()> {
     )?;
     ensure!(!out.success() && out.stderr.contains("5-1"), "{out}");
 
-    let server = own_server(Options::new().demo(false).data_dir(&data))?;
+    // With the attendance plugin, whose database the backup must carry too.
+    let server = own_server(
+        Options::new()
+            .demo(false)
+            .data_dir(&data)
+            .env("ORGDIR_PLUGINS_ENABLED", "attendance"),
+    )?;
     let out = whoami(
         &server,
         "cn=mail,cn=services,dc=acme,dc=test",
@@ -240,6 +246,11 @@ fn init_passwd_backup_and_serve() -> Result<()> {
     )?
     .ok()?;
     ensure!(backup.exists(), "{out}");
+    let plugin_copy = tmp.path().join("backup.db.plugins/attendance.db");
+    ensure!(
+        std::fs::read(&plugin_copy)?.starts_with(b"SQLite format 3\0"),
+        "no copy of the attendance database: {out}"
+    );
     Ok(())
 }
 

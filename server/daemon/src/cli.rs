@@ -691,6 +691,33 @@ pub fn backup(config: Config, to: &Path) -> anyhow::Result<()> {
         .backup_to(to)
         .with_context(|| format!("backup to {} failed", to.display()))?;
     println!("backup written to {}", to.display());
+    // Each plugin's database beside it, in `<to>.plugins/`.
+    let plugins = config.data_dir.join("plugins");
+    let mut dbs: Vec<std::path::PathBuf> = match std::fs::read_dir(&plugins) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "db"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    dbs.sort();
+    if !dbs.is_empty() {
+        let mut dest = to.as_os_str().to_owned();
+        dest.push(".plugins");
+        let dest = std::path::PathBuf::from(dest);
+        std::fs::create_dir_all(&dest)
+            .with_context(|| format!("cannot create {}", dest.display()))?;
+        for db in dbs {
+            let Some(name) = db.file_name() else {
+                continue;
+            };
+            let target = dest.join(name);
+            orgdir_plugin_api::Db::open(&db)
+                .and_then(|d| d.backup_to(&target))
+                .with_context(|| format!("backup of {} failed", db.display()))?;
+            println!("backup written to {}", target.display());
+        }
+    }
     Ok(())
 }
 
