@@ -23,9 +23,10 @@
 #     day from the month's first to yesterday (one run; at most 62 days per enterprise per
 #     run). Timed from the server's spawn by polling attendance_closed;
 #  5. signs in as the enterprise administrator and times, RUNS times each, with curl:
-#     GET /api/v1/p/attendance/monthly?month=M and GET /api/v1/p/attendance/export?month=M
-#     (the whole enterprise); resets the server's peak RSS (/proc/PID/clear_refs) before
-#     each series and reads VmHWM after it;
+#     GET /api/v1/p/attendance/monthly?month=M, GET /api/v1/p/attendance/export?month=M and
+#     GET /api/v1/p/attendance/overview (the whole enterprise; the overview's "last month" is
+#     the seeded month when M is the previous month); resets the server's peak RSS
+#     (/proc/PID/clear_refs) before each series and reads VmHWM (and RssAnon) after it;
 #  6. checks the monthly totals against the seeded counts and the workbook's record rows
 #     against the seeded records; prints the summary (also in $WORK/summary.txt).
 # Nothing here asserts a time.
@@ -198,7 +199,7 @@ series() {
             "$URL$path" >>"$RUN/$name.times"
     done
     echo "$rss_before $(status_kb "$SERVER_PID" VmHWM) $(status_kb "$SERVER_PID" VmRSS)" \
-        "$mark0 $(cpu_mark) $(getconf CLK_TCK)" >"$RUN/$name.mem"
+        "$mark0 $(cpu_mark) $(getconf CLK_TCK) $(status_kb "$SERVER_PID" RssAnon)" >"$RUN/$name.mem"
     if awk '$1 != 200 {bad=1} END {exit !bad}' "$RUN/$name.times"; then
         head -c 600 "$RUN/$name.out" >&2; echo >&2
         log "$name: not 200"; exit 1
@@ -209,6 +210,7 @@ log "timing the monthly report and the export ($RUNS runs each)"
 series monthly "/api/v1/p/attendance/monthly?month=$M"
 series export "/api/v1/p/attendance/export?month=$M&lang=en"
 cp "$RUN/export.out" "$RUN/attendance-$M.xlsx"
+series overview "/api/v1/p/attendance/overview"
 python3 "$SEEDPY" check --expect "$RUN/expect.json" --monthly "$RUN/monthly.out" \
     --xlsx "$RUN/attendance-$M.xlsx" >"$RUN/check.json" || { cat "$RUN/check.json" >&2; exit 1; }
 FINAL_HWM=$(status_kb "$SERVER_PID" VmHWM)
@@ -247,18 +249,18 @@ print(f"close_days (timed from the server's spawn; ready after {ready_s} s): "
       f"{close['stored_days_all']} rows) {a['t']} s; ~{per_day:.2f} s per day; "
       f"server CPU {a.get('cpu_s', 0):.1f} s; VmHWM {mb(a.get('VmHWM', 0))}, "
       f"VmRSS after {mb(after_close_rss)}")
-for name in ("monthly", "export"):
+for name in ("monthly", "export", "overview"):
     rows = [l.split() for l in open(f"{run}/{name}.times")]
     totals = [float(r[2]) for r in rows]
-    before, hwm, after, b0, s0, t0, b1, s1, t1, hz = open(f"{run}/{name}.mem").read().split()
+    before, hwm, after, b0, s0, t0, b1, s1, t1, hz, anon = open(f"{run}/{name}.mem").read().split()
     wall = float(t1) - float(t0)
     server_pct = 100 * (int(s1) - int(s0)) / int(hz) / wall
     other_pct = 100 * ((int(b1) - int(b0)) - (int(s1) - int(s0))) / int(hz) / wall
     print(f"GET {name}: median {statistics.median(totals):.2f} s, min {min(totals):.2f}, "
           f"max {max(totals):.2f} over {runs} runs (each: {' '.join(f'{t:.2f}' for t in totals)}); "
           f"{int(rows[-1][3]) / 1e6:.1f} MB; server VmRSS before {mb(before)}, peak during {mb(hwm)}, "
-          f"after {mb(after)}; server CPU {server_pct:.0f} % of a core, other processes "
-          f"{other_pct:.0f} %")
+          f"after {mb(after)} (RssAnon {mb(anon)}); server CPU {server_pct:.0f} % of a core, "
+          f"other processes {other_pct:.0f} %")
 print(f"checks: monthly totals = seeded counts; workbook sheets {check['sheets']}")
 print(f"totals: {json.dumps(check['totals'])}")
 EOF

@@ -15,11 +15,14 @@
 //! Members are judged as the directory stands when the day is closed: a member disabled or
 //! deleted before a late close is not counted that day.
 
+use std::sync::Arc;
+
 use orgdir_plugin_api::{Context, Enablement, MemberInfo, PluginError};
 
 use crate::classify::{DayPlan, PlanKind};
-use crate::store;
-use crate::view::{Env, judge};
+use crate::record::Punch;
+use crate::store::{self, Members};
+use crate::view::{Env, Punches, Slots, first_days, judge};
 
 /// The most days one run closes per enterprise.
 pub const MAX_DAYS_PER_RUN: usize = 62;
@@ -68,6 +71,8 @@ async fn close_enterprise(ctx: &Context, e: Enablement) -> Result<usize, PluginE
         }
     }
     let members: Vec<&MemberInfo> = dir.members.values().collect();
+    let slots = Arc::new(Slots::new(members.iter().map(|m| m.id)));
+    let first = first_days(&env, &members);
     let mut closed = 0;
     for _ in 0..MAX_DAYS_PER_RUN {
         let plan = DayPlan::from_history(&env.history, date);
@@ -77,13 +82,36 @@ async fn close_enterprise(ctx: &Context, e: Enablement) -> Result<usize, PluginE
         let results = if matches!(plan.kind, PlanKind::NoRules) {
             Vec::new()
         } else {
-            let records =
-                store::records_between(ctx.db(), e.enterprise, None, plan.day_start, plan.day_end)
-                    .await?;
-            judge(&env, std::slice::from_ref(&plan), &members, &records)
-                .into_iter()
-                .map(|r| (r.member, r.result))
-                .collect()
+            let punches = store::fold_punches(
+                ctx.db(),
+                e.enterprise,
+                Members::All,
+                (plan.day_start, plan.day_end),
+                Vec::new(),
+                {
+                    let slots = slots.clone();
+                    move |pairs: &mut Vec<(u32, Punch)>, member, p| {
+                        if let Some(s) = slots.of(member).and_then(|s| u32::try_from(s).ok()) {
+                            pairs.push((s, p));
+                        }
+                    }
+                },
+            )
+            .await?;
+            let punches = Punches::group(members.len(), &punches);
+            let mut results = Vec::with_capacity(members.len());
+            judge(
+                std::slice::from_ref(&plan),
+                env.now,
+                &first,
+                &punches,
+                |slot, _, result| {
+                    if let Some(m) = members.get(slot) {
+                        results.push((m.id, result));
+                    }
+                },
+            );
+            results
         };
         if store::close_day(ctx.db(), e.enterprise, date, results).await? {
             closed += 1;

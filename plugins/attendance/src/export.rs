@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::io::{Cursor, Seek, Write};
+use std::ops::Range;
 
 use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
@@ -261,26 +262,30 @@ fn text(lang: Lang) -> &'static Text {
     }
 }
 
-/// Adds `items` as sheet `name` with its header, continued on numbered sheets ("Records 2")
-/// of at most `limit` rows each; with no items, the sheet has its header alone. `write`
-/// writes one sheet's share of the items (on the sheet's own thread).
-fn add_sheets<'a, T: Sync, F>(
+/// Adds `len` lines as sheet `name` with its header, continued on numbered sheets
+/// ("Records 2") of at most `limit` lines each; with no lines, the sheet has its header
+/// alone. `write` writes one sheet's range of the lines (on the sheet's own thread).
+fn add_sheets<'a, F>(
     wb: &mut Workbook<'a>,
     name: &str,
     headers: &'static [&'static str],
     widths: &[f64],
-    items: &'a [T],
+    len: usize,
     limit: usize,
     write: &'a F,
 ) -> Result<(), orgdir_xlsx::Error>
 where
-    F: Fn(&mut Rows<'_>, &'a [T]) -> Result<(), orgdir_xlsx::Error> + Sync,
+    F: Fn(&mut Rows<'_>, Range<usize>) -> Result<(), orgdir_xlsx::Error> + Sync,
 {
-    let mut chunks: Vec<&'a [T]> = items.chunks(limit.max(1)).collect();
-    if chunks.is_empty() {
-        chunks.push(&[]);
+    let limit = limit.max(1);
+    let mut ranges: Vec<Range<usize>> = (0..len)
+        .step_by(limit)
+        .map(|start| start..len.min(start.saturating_add(limit)))
+        .collect();
+    if ranges.is_empty() {
+        ranges.push(0..0);
     }
-    for (n, chunk) in (1..).zip(chunks) {
+    for (n, range) in (1..).zip(ranges) {
         let title = if n == 1 {
             name.to_string()
         } else {
@@ -289,9 +294,64 @@ where
         let sheet = Sheet::new(title)
             .header(headers.iter().copied())
             .widths(widths);
-        wb.add_sheet(sheet, move |rows| write(rows, chunk))?;
+        wb.add_sheet(sheet, move |rows| write(rows, range))?;
     }
     Ok(())
+}
+
+/// The day lines of a workbook in listing order, read by position: each sheet of a long
+/// list writes its own range, on its own thread. A line: the member, the date, the result.
+pub(crate) trait DayLines: Sync {
+    /// How many.
+    fn len(&self) -> usize;
+    /// The line at `i`.
+    fn line(&self, i: usize) -> Option<(u64, Date, &DayResult)>;
+}
+
+/// The record lines of a workbook in listing order, read by position (as [`DayLines`]).
+pub(crate) trait RecordLines: Sync {
+    /// How many.
+    fn len(&self) -> usize;
+    /// The line at `i`.
+    fn line(&self, i: usize) -> Option<RecordLine<'_>>;
+}
+
+/// A record line, its text borrowed.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RecordLine<'a> {
+    pub member: u64,
+    pub at: i64,
+    pub kind: Kind,
+    pub ip_seen: &'a str,
+    pub ip_reported: &'a str,
+    pub mac_reported: &'a str,
+    pub client_kind: &'a str,
+}
+
+impl DayLines for Vec<&DayRow> {
+    fn len(&self) -> usize {
+        <[&DayRow]>::len(self)
+    }
+    fn line(&self, i: usize) -> Option<(u64, Date, &DayResult)> {
+        self.get(i).map(|r| (r.member, r.date, &r.result))
+    }
+}
+
+impl RecordLines for Vec<&ClockRecord> {
+    fn len(&self) -> usize {
+        <[&ClockRecord]>::len(self)
+    }
+    fn line(&self, i: usize) -> Option<RecordLine<'_>> {
+        self.get(i).map(|r| RecordLine {
+            member: r.member,
+            at: r.at,
+            kind: r.kind,
+            ip_seen: &r.ip_seen,
+            ip_reported: &r.ip_reported,
+            mac_reported: &r.mac_reported,
+            client_kind: &r.client_kind,
+        })
+    }
 }
 
 /// Looks people up, remembering the last one (rows come member by member).
@@ -322,19 +382,11 @@ impl<'a> People<'a> {
     }
 }
 
-/// Seconds since the Unix epoch of `at`'s local wall-clock time in `tz`.
+/// Seconds since the Unix epoch of `at`'s local wall-clock time in `tz` ([`Local`] keeps
+/// the offset between calls).
+#[cfg(test)]
 fn local_seconds(at: i64, tz: &TimeZone) -> i64 {
     at + i64::from(tz.to_offset(calendar::timestamp(at)).seconds())
-}
-
-/// `at`'s local date and time in `tz` as an Excel date-time number.
-fn excel_datetime(at: i64, tz: &TimeZone) -> f64 {
-    orgdir_xlsx::datetime_serial(local_seconds(at, tz))
-}
-
-/// `at`'s local time of day in `tz` as an Excel time number.
-fn excel_time(at: i64, tz: &TimeZone) -> f64 {
-    orgdir_xlsx::time_serial(local_seconds(at, tz))
 }
 
 /// A date as an Excel date number.
@@ -344,6 +396,79 @@ fn excel_date(d: Date) -> f64 {
     )
 }
 
+/// The local times of one sheet's rows (seconds since the epoch of the local wall-clock
+/// time; Excel numbers), computed less often than once per cell: the UTC offset in force is
+/// kept with the span between the time zone's transitions around it (rows rarely cross
+/// one), and the Excel number of each day of the month ([`excel_date`]) once computed.
+struct Local<'a> {
+    tz: &'a TimeZone,
+    /// The offset's span `[from, until)`.
+    from: i64,
+    until: i64,
+    offset: i64,
+    /// By day of the month.
+    dates: [Option<(Date, f64)>; 32],
+}
+
+impl<'a> Local<'a> {
+    fn new(tz: &'a TimeZone) -> Local<'a> {
+        Local {
+            tz,
+            from: 0,
+            until: 0,
+            offset: 0,
+            dates: [None; 32],
+        }
+    }
+
+    /// `at`'s local wall-clock time in the time zone, as seconds since the epoch.
+    fn seconds(&mut self, at: i64) -> i64 {
+        if !(self.from <= at && at < self.until) {
+            let ts = calendar::timestamp(at);
+            self.offset = i64::from(self.tz.to_offset(ts).seconds());
+            // The last transition at or before `at`, the first after it.
+            let next = calendar::timestamp(at.saturating_add(1));
+            self.from = self
+                .tz
+                .preceding(next)
+                .next()
+                .map_or(i64::MIN, |t| t.timestamp().as_second());
+            self.until = self
+                .tz
+                .following(ts)
+                .next()
+                .map_or(i64::MAX, |t| t.timestamp().as_second());
+        }
+        at + self.offset
+    }
+
+    /// `at`'s local date and time as an Excel date-time number.
+    fn datetime(&mut self, at: i64) -> f64 {
+        orgdir_xlsx::datetime_serial(self.seconds(at))
+    }
+
+    /// `at`'s local time of day as an Excel time number.
+    fn time(&mut self, at: i64) -> f64 {
+        orgdir_xlsx::time_serial(self.seconds(at))
+    }
+
+    /// [`excel_date`], remembered by day of the month.
+    fn date(&mut self, d: Date) -> f64 {
+        let slot = usize::try_from(d.day())
+            .ok()
+            .and_then(|i| self.dates.get_mut(i));
+        match slot {
+            Some(Some((date, serial))) if *date == d => *serial,
+            Some(slot) => {
+                let serial = excel_date(d);
+                *slot = Some((d, serial));
+                serial
+            }
+            None => excel_date(d),
+        }
+    }
+}
+
 /// Work hours as `09:00-18:00`, remembering the last (rows of a member repeat them).
 #[derive(Default)]
 struct Hours {
@@ -351,10 +476,11 @@ struct Hours {
 }
 
 impl Hours {
-    fn text(&mut self, start: i64, end: i64, tz: &TimeZone) -> &str {
+    fn text(&mut self, start: i64, end: i64, local: &mut Local<'_>) -> &str {
+        let tz = local.tz;
         let key = (
-            local_seconds(start, tz).rem_euclid(86400),
-            local_seconds(end, tz).rem_euclid(86400),
+            local.seconds(start).rem_euclid(86400),
+            local.seconds(end).rem_euclid(86400),
         );
         let hh_mm = |at| calendar::hh_mm(calendar::local_datetime(at, tz).time());
         if !matches!(&self.last, Some((k, _)) if *k == key) {
@@ -398,13 +524,9 @@ const RECORD_WIDTHS: &[f64] = &[20.0, 14.0, 16.0, 24.0, 6.0, 40.0, 40.0, 18.0, 1
 
 /// Writes the month's workbook to `out`.
 pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Result<(), ExportError> {
-    let t = text(e.lang);
-    let tz = e.time_zone;
     let first = e.month.first_day();
     let last = e.month.last_day();
-    let limit = usize::try_from(e.rows_per_sheet.clamp(1, XLSX_MAX_ROWS - 1)).unwrap_or(1);
     let order = e.roster.order();
-    let empty = Person::default();
 
     // Sheet 1: the month per member.
     let in_month = |r: &DayRow| r.date >= first && r.date <= last;
@@ -414,9 +536,81 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
         Cow::Owned(e.days.iter().filter(|r| in_month(r)).copied().collect())
     };
     let summaries = report::member_summaries(&month_rows, e.roster);
-    let write_summaries = |rows: &mut Rows<'_>, part: &[report::MemberSummary]| {
+
+    // Sheet 2: every counted working day and every rest day with records.
+    let mut days: Vec<&DayRow> = month_rows
+        .iter()
+        .filter(|r| listed_day(&r.result))
+        .collect();
+    days.sort_by_cached_key(|r| (order.key(r.member), r.date));
+
+    // Sheets 3…: every clock record of the month.
+    let (from, _) = calendar::day_bounds(first, e.time_zone);
+    let (_, to) = calendar::day_bounds(last, e.time_zone);
+    let mut records: Vec<&ClockRecord> = e
+        .records
+        .iter()
+        .filter(|r| r.at >= from && r.at < to)
+        .collect();
+    records.sort_by_cached_key(|r| (order.key(r.member), r.at));
+
+    write_lines(
+        &Listed {
+            time_zone: e.time_zone,
+            lang: e.lang,
+            roster: e.roster,
+            rows_per_sheet: e.rows_per_sheet,
+            summaries: &summaries,
+            days: &days,
+            records: &records,
+        },
+        out,
+    )
+}
+
+/// Whether a day has a line on the days sheet: every counted working day, and rest days with
+/// records.
+pub(crate) fn listed_day(r: &DayResult) -> bool {
+    match r {
+        DayResult::NotCounted => false,
+        DayResult::Rest(rest) => rest.records > 0,
+        DayResult::Working(_) => true,
+    }
+}
+
+/// A month's workbook as its sheets list it: the summaries in roster order, the listed
+/// days ([`listed_day`]) by member in roster order then date, the records by member in
+/// roster order then time (ties in the order stored).
+pub(crate) struct Listed<'a> {
+    /// The attendance time zone.
+    pub time_zone: &'a TimeZone,
+    /// Header language.
+    pub lang: Lang,
+    /// The people of the scope.
+    pub roster: &'a Roster,
+    /// Data rows per sheet (see [`MonthExport::rows_per_sheet`]).
+    pub rows_per_sheet: u32,
+    /// The summary lines.
+    pub summaries: &'a [report::MemberSummary],
+    /// The day lines.
+    pub days: &'a dyn DayLines,
+    /// The record lines.
+    pub records: &'a dyn RecordLines,
+}
+
+/// Writes the workbook of lines already listed to `out`.
+pub(crate) fn write_lines<W: Write + Seek + Send>(
+    e: &Listed<'_>,
+    out: W,
+) -> Result<(), ExportError> {
+    let t = text(e.lang);
+    let tz = e.time_zone;
+    let limit = usize::try_from(e.rows_per_sheet.clamp(1, XLSX_MAX_ROWS - 1)).unwrap_or(1);
+    let empty = Person::default();
+
+    let write_summaries = |rows: &mut Rows<'_>, part: Range<usize>| {
         let mut people = People::new(e.roster, &empty);
-        for s in part {
+        for s in e.summaries.get(part).unwrap_or_default() {
             let p = people.get(s.member);
             let c = &s.counts;
             let (account, name, org) =
@@ -441,37 +635,32 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
         Ok(())
     };
 
-    // Sheet 2: every counted working day and every rest day with records.
-    let mut days: Vec<&DayRow> = month_rows
-        .iter()
-        .filter(|r| match &r.result {
-            DayResult::NotCounted => false,
-            DayResult::Rest(rest) => rest.records > 0,
-            DayResult::Working(_) => true,
-        })
-        .collect();
-    days.sort_by_cached_key(|r| (order.key(r.member), r.date));
-    let write_days = |rows: &mut Rows<'_>, part: &[&DayRow]| {
+    let write_days = |rows: &mut Rows<'_>, part: Range<usize>| {
         let mut people = People::new(e.roster, &empty);
         let mut hours = Hours::default();
-        for r in part {
-            let p = people.get(r.member);
+        let mut local = Local::new(tz);
+        for (member, date, result) in part.filter_map(|i| e.days.line(i)) {
+            let p = people.get(member);
             let (account, name, org) =
                 (cell_text(&p.account), cell_text(&p.name), cell_text(&p.org));
-            let result = result_text(&r.result, t);
-            let work = r.result.work();
-            let time =
-                |at: Option<i64>| at.map_or(Cell::Empty, |at| Cell::Time(excel_time(at, tz)));
+            let text = result_text(result, t);
+            let work = result.work();
+            let first_in = result.first_in().map(|at| local.time(at));
+            let last_out = result.last_out().map(|at| local.time(at));
+            let day = local.date(date);
+            let time = |serial: Option<f64>| serial.map_or(Cell::Empty, Cell::Time);
             let minutes = |m: Option<_>| m.map_or(Cell::Empty, Cell::Int);
             rows.row(&[
-                Cell::Date(excel_date(r.date)),
+                Cell::Date(day),
                 Cell::Text(&account),
                 Cell::Text(&name),
                 Cell::Text(&org),
-                Cell::Text(&result),
-                work.map_or(Cell::Empty, |w| Cell::Text(hours.text(w.start, w.end, tz))),
-                time(r.result.first_in()),
-                time(r.result.last_out()),
+                Cell::Text(&text),
+                work.map_or(Cell::Empty, |w| {
+                    Cell::Text(hours.text(w.start, w.end, &mut local))
+                }),
+                time(first_in),
+                time(last_out),
                 minutes(work.and_then(|w| w.late_minutes).map(i64::from)),
                 minutes(work.and_then(|w| w.early_minutes).map(i64::from)),
             ])?;
@@ -479,18 +668,10 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
         Ok(())
     };
 
-    // Sheets 3…: every clock record of the month.
-    let (from, _) = calendar::day_bounds(first, tz);
-    let (_, to) = calendar::day_bounds(last, tz);
-    let mut records: Vec<&ClockRecord> = e
-        .records
-        .iter()
-        .filter(|r| r.at >= from && r.at < to)
-        .collect();
-    records.sort_by_cached_key(|r| (order.key(r.member), r.at));
-    let write_records = |rows: &mut Rows<'_>, part: &[&ClockRecord]| {
+    let write_records = |rows: &mut Rows<'_>, part: Range<usize>| {
         let mut people = People::new(e.roster, &empty);
-        for r in part {
+        let mut local = Local::new(tz);
+        for r in part.filter_map(|i| e.records.line(i)) {
             let p = people.get(r.member);
             let kind = match r.kind {
                 Kind::In => t.clock_in,
@@ -500,14 +681,14 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
                 cell_text(&p.account),
                 cell_text(&p.name),
                 cell_text(&p.org),
-                cell_text(&r.ip_seen),
-                cell_text(&r.ip_reported),
-                cell_text(&r.mac_reported),
-                cell_text(&r.client_kind),
+                cell_text(r.ip_seen),
+                cell_text(r.ip_reported),
+                cell_text(r.mac_reported),
+                cell_text(r.client_kind),
             ];
             let [account, name, org, ip_seen, ip_reported, mac, client] = &texts;
             rows.row(&[
-                Cell::DateTime(excel_datetime(r.at, tz)),
+                Cell::DateTime(local.datetime(r.at)),
                 Cell::Text(account),
                 Cell::Text(name),
                 Cell::Text(org),
@@ -528,7 +709,7 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
         t.summary,
         &t.summary_headers,
         SUMMARY_WIDTHS,
-        &summaries,
+        e.summaries.len(),
         limit,
         &write_summaries,
     )?;
@@ -537,7 +718,7 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
         t.days,
         &t.day_headers,
         DAY_WIDTHS,
-        &days,
+        e.days.len(),
         limit,
         &write_days,
     )?;
@@ -546,7 +727,7 @@ pub fn write_month<W: Write + Seek + Send>(e: &MonthExport<'_>, out: W) -> Resul
         t.records,
         &t.record_headers,
         RECORD_WIDTHS,
-        &records,
+        e.records.len(),
         limit,
         &write_records,
     )?;
@@ -559,4 +740,64 @@ pub fn export_month(e: &MonthExport<'_>) -> Result<Vec<u8>, ExportError> {
     let mut out = Cursor::new(Vec::new());
     write_month(e, &mut out)?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    /// The remembered offsets equal a lookup per time, across DST changes (both ways, and
+    /// Lord Howe's half hour), far from any, and beyond jiff's range.
+    #[test]
+    fn local_times_equal_a_lookup_per_time() {
+        let zones = [
+            "Asia/Shanghai",
+            "America/New_York",
+            "Europe/Berlin",
+            "Australia/Lord_Howe",
+            "UTC",
+        ];
+        let min = jiff::Timestamp::MIN.as_second();
+        let max = jiff::Timestamp::MAX.as_second();
+        for name in zones {
+            let tz = calendar::time_zone(name).unwrap();
+            let mut times: Vec<i64> = (0..20_000).map(|i| 1_700_000_000 + i * 7_919).collect();
+            // Around each transition of those years, to the second.
+            for tr in tz.following(calendar::timestamp(1_700_000_000)).take(8) {
+                let at = tr.timestamp().as_second();
+                times.extend([at - 3601, at - 1, at, at + 1, at + 3600]);
+            }
+            times.extend([
+                min - 86_400,
+                min - 1,
+                min,
+                min + 1,
+                0,
+                max - 1,
+                max,
+                max + 86_400,
+            ]);
+            let backwards: Vec<i64> = times.iter().rev().copied().collect();
+            for order in [&times, &backwards] {
+                let mut local = Local::new(&tz);
+                for &at in order.iter() {
+                    assert_eq!(local.seconds(at), local_seconds(at, &tz), "{name} {at}");
+                }
+            }
+        }
+        let utc = TimeZone::UTC;
+        let mut local = Local::new(&utc);
+        for d in [
+            Date::constant(2025, 3, 1),
+            Date::constant(2025, 3, 31),
+            Date::constant(2025, 4, 1),
+            Date::constant(2025, 3, 1),
+            Date::constant(-9999, 1, 1),
+            Date::constant(9999, 12, 31),
+        ] {
+            assert_eq!(local.date(d), excel_date(d), "{d}");
+        }
+    }
 }

@@ -51,6 +51,7 @@ pub mod schedule;
 mod api;
 mod close;
 mod input;
+mod listing;
 mod pages;
 mod plugin;
 #[cfg(test)]

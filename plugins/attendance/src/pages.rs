@@ -515,7 +515,7 @@ async fn monthly_body(
         return Ok(h);
     }
     let s = Scoped::new(caller, VIEW, org, None);
-    let (summaries, totals, _) = query::monthly(ctx, &env, &s, month).await?;
+    let (summaries, totals) = query::monthly(ctx, &env, &s, month).await?;
     let _ = write!(
         h,
         "<form method=\"get\" action=\"{BASE}/monthly\" id=\"monthly-form\">\

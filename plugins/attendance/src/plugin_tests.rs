@@ -11,7 +11,9 @@
 
 mod api;
 mod close;
+mod migrate;
 mod pages;
+mod reads;
 mod store;
 
 use std::collections::BTreeMap;
@@ -160,6 +162,16 @@ pub struct Harness {
 impl Harness {
     /// Attendance turned on at `enabled_at` (local time), the clock at `now`, no rules.
     pub fn new(enabled_at: &str, now: &str) -> Harness {
+        Harness::new_at(enabled_at, now, None)
+    }
+
+    /// Like [`Harness::new`], with the database migrated to `version` only (an older
+    /// build's database).
+    pub fn at_version(enabled_at: &str, now: &str, version: u32) -> Harness {
+        Harness::new_at(enabled_at, now, Some(version))
+    }
+
+    fn new_at(enabled_at: &str, now: &str, version: Option<u32>) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let host = Arc::new(TestHost {
             now: AtomicI64::new(at(now)),
@@ -170,15 +182,42 @@ impl Harness {
             }]),
             audits: Mutex::new(Vec::new()),
         });
-        Harness::over(host, dir)
+        Harness::open(host, dir, version)
+    }
+
+    /// The database's migration version.
+    pub async fn version(&self) -> u32 {
+        self.ctx
+            .db()
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT COALESCE(MAX(version), 0) FROM _orgdir_migrations",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap()
     }
 
     /// A fresh context over an existing host and database (a restart).
     pub fn over(host: Arc<TestHost>, dir: tempfile::TempDir) -> Harness {
+        Harness::open(host, dir, None)
+    }
+
+    /// A context over the database in `dir`, migrated to `version` (every migration when
+    /// `None`).
+    fn open(host: Arc<TestHost>, dir: tempfile::TempDir, version: Option<u32>) -> Harness {
         let manifest = Attendance.manifest();
         manifest.check().unwrap();
         let db = Db::open(&dir.path().join("attendance.db")).unwrap();
-        db.migrate(manifest.id, &manifest.migrations).unwrap();
+        let migrations: Vec<_> = manifest
+            .migrations
+            .iter()
+            .filter(|m| version.is_none_or(|v| m.version <= v))
+            .cloned()
+            .collect();
+        db.migrate(manifest.id, &migrations).unwrap();
         let ctx = Context::new(manifest.id, host.clone(), db);
         Harness {
             api: Attendance.api(ctx.clone()),

@@ -140,18 +140,41 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Adds one day.
+    /// Adds one day: one to the count of each [`Status`] it [has](DayResult::has) (spelled
+    /// out, as reports add up a million days), and its minutes.
     pub fn add(&mut self, r: &DayResult) {
-        for s in Status::ALL {
-            if r.has(s) {
-                let n = self.slot(s);
-                *n = n.saturating_add(1);
+        fn one(n: &mut u32, yes: bool) {
+            *n = n.saturating_add(u32::from(yes));
+        }
+        match r {
+            DayResult::NotCounted => one(&mut self.not_counted, true),
+            DayResult::Rest(_) => one(&mut self.rest, true),
+            DayResult::Working(w) => {
+                let (abnormal, pending) = (w.is_abnormal(), w.is_pending());
+                one(&mut self.working, true);
+                one(&mut self.normal, !abnormal && !pending);
+                one(&mut self.pending, pending);
+                one(&mut self.abnormal, abnormal);
+                one(&mut self.late, w.late_minutes.is_some());
+                one(&mut self.early_leave, w.early_minutes.is_some());
+                one(&mut self.absent, w.absent);
+                one(&mut self.missing_in, w.missing_in);
+                one(&mut self.missing_out, w.missing_out);
+                self.late_minutes += u64::from(w.late_minutes.unwrap_or(0));
+                self.early_minutes += u64::from(w.early_minutes.unwrap_or(0));
             }
         }
-        if let Some(w) = r.work() {
-            self.late_minutes += u64::from(w.late_minutes.unwrap_or(0));
-            self.early_minutes += u64::from(w.early_minutes.unwrap_or(0));
+    }
+
+    /// Adds the days of `other` (counted apart, e.g. another member's).
+    pub fn merge(&mut self, other: &Counts) {
+        for s in Status::ALL {
+            let n = other.get(s);
+            let mine = self.slot(s);
+            *mine = mine.saturating_add(n);
         }
+        self.late_minutes = self.late_minutes.saturating_add(other.late_minutes);
+        self.early_minutes = self.early_minutes.saturating_add(other.early_minutes);
     }
 
     /// The counts of `rows`.
@@ -246,8 +269,16 @@ pub fn member_summaries(rows: &[DayRow], roster: &Roster) -> Vec<MemberSummary> 
     for r in rows {
         by_member.entry(r.member).or_default().add(&r.result);
     }
+    summaries_of(by_member, roster)
+}
+
+/// [`member_summaries`] from each member's counts, summed already (one entry per member).
+pub fn summaries_of(
+    counts: impl IntoIterator<Item = (u64, Counts)>,
+    roster: &Roster,
+) -> Vec<MemberSummary> {
     let order = roster.order();
-    let mut out: Vec<MemberSummary> = by_member
+    let mut out: Vec<MemberSummary> = counts
         .into_iter()
         .filter(|(_, c)| c.any_counted())
         .map(|(member, counts)| MemberSummary { member, counts })
@@ -270,19 +301,25 @@ pub struct Totals {
 /// The scope's totals over `rows`.
 pub fn totals(rows: &[DayRow]) -> Totals {
     let mut by_member: HashMap<u64, Counts> = HashMap::new();
-    let mut counts = Counts::default();
     for r in rows {
         by_member.entry(r.member).or_default().add(&r.result);
-        counts.add(&r.result);
     }
-    let count = |f: fn(&Counts) -> bool| {
-        u32::try_from(by_member.values().filter(|c| f(c)).count()).unwrap_or(u32::MAX)
-    };
-    Totals {
-        members: count(Counts::any_counted),
-        abnormal_members: count(|c| c.abnormal > 0),
-        counts,
+    totals_of(by_member.values())
+}
+
+/// [`totals`] from each member's counts, summed already (one entry per member).
+pub fn totals_of<'a>(per_member: impl IntoIterator<Item = &'a Counts>) -> Totals {
+    let mut t = Totals::default();
+    for c in per_member {
+        t.counts.merge(c);
+        if c.any_counted() {
+            t.members = t.members.saturating_add(1);
+        }
+        if c.abnormal > 0 {
+            t.abnormal_members = t.abnormal_members.saturating_add(1);
+        }
     }
+    t
 }
 
 /// One member's days (ATT-5 "one member's month"), by date.
@@ -339,6 +376,26 @@ pub fn overview(
     roster: &Roster,
     ranking_limit: usize,
 ) -> Overview {
+    overview_of(
+        today,
+        recent,
+        &member_summaries(last_month_rows, roster),
+        totals(last_month_rows),
+        roster,
+        ranking_limit,
+    )
+}
+
+/// [`overview`] from last month's summaries and totals, made already (by
+/// [`summaries_of`] and [`totals_of`], say).
+pub fn overview_of(
+    today: Date,
+    recent: &[DayRow],
+    last_month_summaries: &[MemberSummary],
+    last_month_totals: Totals,
+    roster: &Roster,
+    ranking_limit: usize,
+) -> Overview {
     let yesterday = today.yesterday().unwrap_or(today);
     let on = |d: Date| Counts::of(recent.iter().filter(move |r| r.date == d));
     let last_month = Month::of(today).previous();
@@ -351,11 +408,7 @@ pub fn overview(
             on(yesterday)
         },
         last_month,
-        last_month_totals: totals(last_month_rows),
-        ranking: ranking(
-            &member_summaries(last_month_rows, roster),
-            roster,
-            ranking_limit,
-        ),
+        last_month_totals,
+        ranking: ranking(last_month_summaries, roster, ranking_limit),
     }
 }

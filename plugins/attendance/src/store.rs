@@ -4,12 +4,19 @@
 //! * `attendance_rules` — every saved version of an enterprise's rules (ATT-3), never
 //!   updated: a change adds a row, and the history decides which version judged which day.
 //! * `attendance_records` — clock records (ATT-4), indexed by (enterprise, time) for the
-//!   records query and the export, and by (enterprise, member, time) for one member.
-//! * `attendance_days` — closed days: one row per (enterprise, member, local date) a member
+//!   records query and a whole enterprise's month, and by (enterprise, member, time) for
+//!   one member or a few.
+//! * `attendance_days` — closed days: one row per (enterprise, local date, member) a member
 //!   counted on, working or rest, judged once the local day was over. Monthly reports read
-//!   these instead of judging every day again; a day not counted has no row.
+//!   these instead of judging every day again; a day not counted has no row. Keyed by date
+//!   first (migration 2, `WITHOUT ROWID`): a month of an enterprise is one range of the
+//!   primary key, read in key order without a sort, and the closing job appends each day at
+//!   the end; a few members' days are found by seeking (date, member) pairs in the same key.
 //! * `attendance_closed` — per enterprise, the last local date whose results are stored
 //!   ("closed through"). Dates after it are judged from the records when asked.
+//!
+//! Large reads do not build rows: they hand each row to a callback on the reading thread
+//! (`fold_*`), so a report keeps only what it sums up or lists.
 
 use jiff::civil::Date;
 use orgdir_plugin_api::rusqlite::{self, Connection, OptionalExtension, params};
@@ -17,17 +24,23 @@ use orgdir_plugin_api::{Db, Migration, PluginError};
 
 use crate::calendar;
 use crate::classify::{DayResult, Progress, RestDay, WorkDay};
-use crate::record::{ClockRecord, Kind};
-use crate::report::DayRow;
+use crate::record::{ClockRecord, Kind, Punch};
 use crate::rules::{Rules, RulesHistory, RulesVersion};
 
 /// The plugin's migrations (run by the host, in order, once).
 pub fn migrations() -> Vec<Migration> {
-    vec![Migration {
-        version: 1,
-        name: "rules, records, closed days",
-        sql: SCHEMA_1,
-    }]
+    vec![
+        Migration {
+            version: 1,
+            name: "rules, records, closed days",
+            sql: SCHEMA_1,
+        },
+        Migration {
+            version: 2,
+            name: "closed days keyed by (enterprise, date, member)",
+            sql: SCHEMA_2,
+        },
+    ]
 }
 
 const SCHEMA_1: &str = "
@@ -79,6 +92,41 @@ CREATE TABLE attendance_closed (
 );
 ";
 
+/// Closed days keyed by date first: a month of an enterprise is one range of the primary key
+/// (version 1 read it through `attendance_days_by_date`, one primary-key lookup per row, then
+/// sorted it). The rows are copied in key order; the old table and its index go.
+const SCHEMA_2: &str = "
+ALTER TABLE attendance_days RENAME TO attendance_days_v1;
+
+CREATE TABLE attendance_days (
+    enterprise INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    member INTEGER NOT NULL,
+    working INTEGER NOT NULL,
+    work_start INTEGER,
+    work_end INTEGER,
+    first_in INTEGER,
+    last_out INTEGER,
+    records INTEGER NOT NULL,
+    late_minutes INTEGER,
+    early_minutes INTEGER,
+    absent INTEGER NOT NULL,
+    missing_in INTEGER NOT NULL,
+    missing_out INTEGER NOT NULL,
+    PRIMARY KEY (enterprise, date, member)
+) WITHOUT ROWID;
+
+INSERT INTO attendance_days
+    (enterprise, date, member, working, work_start, work_end, first_in, last_out, records,
+     late_minutes, early_minutes, absent, missing_in, missing_out)
+SELECT enterprise, date, member, working, work_start, work_end, first_in, last_out, records,
+       late_minutes, early_minutes, absent, missing_in, missing_out
+FROM attendance_days_v1
+ORDER BY enterprise, date, member;
+
+DROP TABLE attendance_days_v1;
+";
+
 /// One saved version of the rules with who saved it (the rules page lists them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SavedRules {
@@ -109,7 +157,9 @@ pub struct StoredRecord {
     pub record: ClockRecord,
 }
 
-/// Which members a records query covers.
+/// Which members a read covers: everybody of the enterprise (one range of an index or key,
+/// the caller leaving out whom it does not want), or only these ids (each sought in an
+/// index).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Members {
     /// Everybody of the enterprise.
@@ -509,60 +559,306 @@ pub async fn close_day(
     .await
 }
 
+/// The member list of a `Members::Only` read as one JSON array parameter (no SQL is built
+/// from input).
+fn id_list(ids: &[u64]) -> Result<String, PluginError> {
+    serde_json::to_string(ids).map_err(|e| internal("member list", e))
+}
+
+/// A period of an enterprise's closed days (`?1`, from `?2` to `?3`): one range of the
+/// primary key, read in key order (by date, then member). The columns are those
+/// [`day_result`] decodes after the member and the date.
+pub(crate) const MONTH_ALL_SQL: &str = "SELECT member, date, working, work_start, work_end,
+    first_in, last_out, records, late_minutes, early_minutes, absent, missing_in, missing_out
+FROM attendance_days
+WHERE enterprise = ?1 AND date >= ?2 AND date <= ?3";
+
+/// Some members' closed days (`?3`, a JSON array) on some dates (`?2`, a JSON array) of an
+/// enterprise (`?1`): one primary-key seek per (date, member) pair.
+pub(crate) const MONTH_ONLY_SQL: &str = "SELECT member, date, working, work_start, work_end,
+    first_in, last_out, records, late_minutes, early_minutes, absent, missing_in, missing_out
+FROM attendance_days
+WHERE enterprise = ?1
+  AND date IN (SELECT value FROM json_each(?2))
+  AND member IN (SELECT value FROM json_each(?3))";
+
+/// Decodes a row of [`MONTH_ALL_SQL`] after the member and date.
+fn day_result(r: &rusqlite::Row<'_>) -> rusqlite::Result<DayResult> {
+    Ok(DayCols {
+        working: r.get(2)?,
+        start: r.get(3)?,
+        end: r.get(4)?,
+        first_in: r.get(5)?,
+        last_out: r.get(6)?,
+        records: r.get(7)?,
+        late: r.get(8)?,
+        early: r.get(9)?,
+        absent: r.get(10)?,
+        missing_in: r.get(11)?,
+        missing_out: r.get(12)?,
+    }
+    .result())
+}
+
+/// The date of a row, parsed once per run of equal dates (rows come by date).
+struct DateCache {
+    text: String,
+    date: Option<Date>,
+}
+
+impl DateCache {
+    fn new() -> DateCache {
+        DateCache {
+            text: String::new(),
+            date: None,
+        }
+    }
+
+    fn get(&mut self, v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<Date> {
+        let s = v.as_str()?;
+        match self.date {
+            Some(d) if self.text == s => Ok(d),
+            _ => {
+                let d = parse_date(s)?;
+                self.text.clear();
+                self.text.push_str(s);
+                self.date = Some(d);
+                Ok(d)
+            }
+        }
+    }
+}
+
+/// Hands every stored (closed) day of `enterprise` from `from` to `to` (inclusive) of
+/// `members` to `f` with the member and date, on the reading thread; returns `acc`. Rows come
+/// by date, then member. `Members::All` reads the period as one range of the primary key;
+/// `Members::Only` seeks each (date, member) pair, which is cheaper for a small part of a
+/// large enterprise.
+pub async fn fold_closed_days<A, F>(
+    db: &Db,
+    enterprise: u64,
+    members: Members,
+    (from, to): (Date, Date),
+    mut acc: A,
+    mut f: F,
+) -> Result<A, PluginError>
+where
+    A: Send + 'static,
+    F: FnMut(&mut A, u64, Date, DayResult) + Send + 'static,
+{
+    db.read(move |c| {
+        let mut dates = DateCache::new();
+        let mut each = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+            let member: u64 = r.get(0)?;
+            let date = dates.get(r.get_ref(1)?)?;
+            f(&mut acc, member, date, day_result(r)?);
+            Ok(())
+        };
+        match &members {
+            Members::All => {
+                let mut stmt = c.prepare_cached(MONTH_ALL_SQL)?;
+                let mut rows =
+                    stmt.query(params![enterprise, calendar::ymd(from), calendar::ymd(to)])?;
+                while let Some(r) = rows.next()? {
+                    each(r)?;
+                }
+            }
+            Members::Only(ids) => {
+                if ids.is_empty() || from > to {
+                    return Ok(acc);
+                }
+                let days: Vec<String> = crate::view::dates(from, to)
+                    .into_iter()
+                    .map(calendar::ymd)
+                    .collect();
+                let days = serde_json::to_string(&days).map_err(|e| internal("date list", e))?;
+                let mut stmt = c.prepare_cached(MONTH_ONLY_SQL)?;
+                let mut rows = stmt.query(params![enterprise, days, id_list(ids)?])?;
+                while let Some(r) = rows.next()? {
+                    each(r)?;
+                }
+            }
+        }
+        Ok(acc)
+    })
+    .await
+}
+
 /// The stored (closed) days of `enterprise` from `from` to `to` (inclusive), of one member
-/// or of everybody, by member then date.
+/// or of everybody, by date then member (the tests read what the job stored).
+#[cfg(test)]
 pub async fn closed_days(
     db: &Db,
     enterprise: u64,
     member: Option<u64>,
     from: Date,
     to: Date,
-) -> Result<Vec<DayRow>, PluginError> {
-    let (from, to) = (calendar::ymd(from), calendar::ymd(to));
+) -> Result<Vec<crate::report::DayRow>, PluginError> {
+    let members = match member {
+        Some(m) => Members::Only(vec![m]),
+        None => Members::All,
+    };
+    fold_closed_days(
+        db,
+        enterprise,
+        members,
+        (from, to),
+        Vec::new(),
+        |rows, member, date, result| {
+            rows.push(crate::report::DayRow {
+                member,
+                date,
+                result,
+            });
+        },
+    )
+    .await
+}
+
+/// Hands the time and kind of every clock record of `enterprise` in `[from, to)` of
+/// `members` to `f` with the member, on the reading thread; returns `acc`. Each member's
+/// records come oldest first (ties by row id): `Members::All` reads by time
+/// (`attendance_records_by_time`), `Members::Only` member by member
+/// (`attendance_records_by_member`).
+pub async fn fold_punches<A, F>(
+    db: &Db,
+    enterprise: u64,
+    members: Members,
+    (from, to): (i64, i64),
+    mut acc: A,
+    mut f: F,
+) -> Result<A, PluginError>
+where
+    A: Send + 'static,
+    F: FnMut(&mut A, u64, Punch) + Send + 'static,
+{
     db.read(move |c| {
-        let cols = "member, date, working, work_start, work_end, first_in, last_out, records,
-                    late_minutes, early_minutes, absent, missing_in, missing_out";
-        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<DayRow> {
-            let d = DayCols {
-                working: r.get(2)?,
-                start: r.get(3)?,
-                end: r.get(4)?,
-                first_in: r.get(5)?,
-                last_out: r.get(6)?,
-                records: r.get(7)?,
-                late: r.get(8)?,
-                early: r.get(9)?,
-                absent: r.get(10)?,
-                missing_in: r.get(11)?,
-                missing_out: r.get(12)?,
-            };
-            Ok(DayRow {
-                member: r.get(0)?,
-                date: parse_date(&r.get::<_, String>(1)?)?,
-                result: d.result(),
-            })
+        let mut each = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+            let kind = parse_kind(r.get_ref(2)?.as_str()?)?;
+            f(
+                &mut acc,
+                r.get(0)?,
+                Punch {
+                    at: r.get(1)?,
+                    kind,
+                },
+            );
+            Ok(())
         };
-        let rows = match member {
-            Some(m) => {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {cols} FROM attendance_days
-                     WHERE enterprise = ?1 AND member = ?2 AND date >= ?3 AND date <= ?4
-                     ORDER BY date"
-                ))?;
-                stmt.query_map(params![enterprise, m, from, to], row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
+        match &members {
+            Members::All => {
+                let mut stmt = c.prepare_cached(
+                    "SELECT member, at, kind FROM attendance_records
+                     WHERE enterprise = ?1 AND at >= ?2 AND at < ?3
+                     ORDER BY at, id",
+                )?;
+                let mut rows = stmt.query(params![enterprise, from, to])?;
+                while let Some(r) = rows.next()? {
+                    each(r)?;
+                }
             }
-            None => {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT {cols} FROM attendance_days
-                     WHERE enterprise = ?1 AND date >= ?2 AND date <= ?3
-                     ORDER BY member, date"
-                ))?;
-                stmt.query_map(params![enterprise, from, to], row)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
+            Members::Only(ids) => {
+                if ids.is_empty() {
+                    return Ok(acc);
+                }
+                let mut stmt = c.prepare_cached(
+                    "SELECT member, at, kind FROM attendance_records
+                     WHERE enterprise = ?1 AND member IN (SELECT value FROM json_each(?2))
+                       AND at >= ?3 AND at < ?4
+                     ORDER BY member, at, id",
+                )?;
+                let mut rows = stmt.query(params![enterprise, id_list(ids)?, from, to])?;
+                while let Some(r) = rows.next()? {
+                    each(r)?;
+                }
             }
+        }
+        Ok(acc)
+    })
+    .await
+}
+
+/// A clock record as read, its text borrowed from the row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordRef<'r> {
+    /// The member.
+    pub member: u64,
+    /// Server time, Unix seconds.
+    pub at: i64,
+    /// In or out.
+    pub kind: Kind,
+    /// The address the server saw.
+    pub ip_seen: &'r str,
+    /// The address the client reported.
+    pub ip_reported: &'r str,
+    /// The MAC address the client reported.
+    pub mac_reported: &'r str,
+    /// The kind of client.
+    pub client_kind: &'r str,
+}
+
+/// Hands every clock record of `enterprise` in `[from, to)` of `members` to `f`, its text
+/// borrowed from the row (nothing is allocated per record here), on the reading thread;
+/// returns `acc`. Each member's records come oldest first (ties by row id), as in
+/// [`fold_punches`].
+pub async fn fold_records<A, F>(
+    db: &Db,
+    enterprise: u64,
+    members: Members,
+    (from, to): (i64, i64),
+    mut acc: A,
+    mut f: F,
+) -> Result<A, PluginError>
+where
+    A: Send + 'static,
+    F: FnMut(&mut A, RecordRef<'_>) -> Result<(), PluginError> + Send + 'static,
+{
+    db.read(move |c| {
+        let mut each = |r: &rusqlite::Row<'_>| -> Result<(), PluginError> {
+            let text = |i| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str()?) };
+            f(
+                &mut acc,
+                RecordRef {
+                    member: r.get(0)?,
+                    at: r.get(1)?,
+                    kind: parse_kind(text(2)?)?,
+                    ip_seen: text(3)?,
+                    ip_reported: text(4)?,
+                    mac_reported: text(5)?,
+                    client_kind: text(6)?,
+                },
+            )
         };
-        Ok(rows)
+        let cols = "member, at, kind, ip_seen, ip_reported, mac_reported, client_kind";
+        match &members {
+            Members::All => {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {cols} FROM attendance_records
+                     WHERE enterprise = ?1 AND at >= ?2 AND at < ?3
+                     ORDER BY at, id"
+                ))?;
+                let mut rows = stmt.query(params![enterprise, from, to])?;
+                while let Some(r) = rows.next()? {
+                    each(r)?;
+                }
+            }
+            Members::Only(ids) => {
+                if ids.is_empty() {
+                    return Ok(acc);
+                }
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {cols} FROM attendance_records
+                     WHERE enterprise = ?1 AND member IN (SELECT value FROM json_each(?2))
+                       AND at >= ?3 AND at < ?4
+                     ORDER BY member, at, id"
+                ))?;
+                let mut rows = stmt.query(params![enterprise, id_list(ids)?, from, to])?;
+                while let Some(r) = rows.next()? {
+                    each(r)?;
+                }
+            }
+        }
+        Ok(acc)
     })
     .await
 }

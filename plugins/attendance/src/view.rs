@@ -3,18 +3,27 @@
 //! the members the caller may see — and the judged days of a period built from these:
 //! stored results for closed dates, judged from the clock records for the others.
 //!
+//! A period is visited, not built: [`visit_days`] hands each member's day to a [`DaySink`]
+//! by the member's *slot* (its position in the list of members) and the day's number in
+//! the period, straight from the store's rows, and the sink keeps only what its report
+//! needs (counts per member, or the rows it lists). Only the members asked for are read
+//! ([`member_filter`]).
+//!
 //! The API and the panel both go through here, so a number means the same on both.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use orgdir_plugin_api::{Caller, Context, Directory, MemberInfo, PluginError, Who};
 
 use crate::calendar;
-use crate::classify::{DayPlan, DayResult, classify_member};
-use crate::record::{ClockRecord, Punch};
-use crate::report::{DayRow, Person, Roster};
+use crate::classify::{DayPlan, DayResult, Status, classify_member};
+use crate::record::Punch;
+use crate::report::{Counts, DayRow, Person, Roster};
 use crate::rules::RulesHistory;
-use crate::store;
+use crate::store::{self, Members};
 
 /// The longest period one report or query covers, in days.
 pub const MAX_PERIOD_DAYS: i32 = 366;
@@ -94,10 +103,15 @@ impl Env {
         self.first_day().map(|f| f.max(joined))
     }
 
-    /// Whether `m` counts on `date` (its result is judged): on or after its first day and
-    /// not disabled. A closed day keeps the result it was closed with.
-    pub fn counts(&self, m: &MemberInfo, date: Date) -> bool {
-        !m.disabled && self.counts_from(m).is_some_and(|f| date >= f)
+    /// The first date `m` counts on (its result is judged from then on): its
+    /// [`Env::counts_from`], `None` when disabled. A closed day keeps the result it was
+    /// closed with.
+    pub fn counted_from(&self, m: &MemberInfo) -> Option<Date> {
+        if m.disabled {
+            None
+        } else {
+            self.counts_from(m)
+        }
     }
 
     /// The UTC bounds `[start, end)` of the local dates `from..=to` in [`Env::tz`].
@@ -123,73 +137,270 @@ pub fn dates(from: Date, to: Date) -> Vec<Date> {
     out
 }
 
-/// Judges `members` on the dates of `plans` as of `now`, from `records` (any members, any
-/// order).
-pub fn judge(
-    env: &Env,
-    plans: &[DayPlan],
-    members: &[&MemberInfo],
-    records: &[ClockRecord],
-) -> Vec<DayRow> {
-    let mut by_member: std::collections::HashMap<u64, Vec<Punch>> =
-        std::collections::HashMap::new();
-    for r in records {
-        by_member.entry(r.member).or_default().push(r.punch());
+/// A read covers a few members of a large enterprise when they are at most one in
+/// `SEEK_RATIO` of its members: then the store seeks each member's rows in an index instead
+/// of reading the enterprise's whole period and leaving the others out. (A seek costs about
+/// as much as reading 5–10 rows of a range: measured on a month of 30,000 members.)
+pub const SEEK_RATIO: usize = 8;
+
+/// What to ask the store for when reading the days or records of `members` out of an
+/// enterprise of `total` members: only theirs when they are few (see [`SEEK_RATIO`]), else
+/// everybody's (the reader leaves the others out).
+pub fn member_filter(members: &[&MemberInfo], total: usize) -> Members {
+    if members.len().saturating_mul(SEEK_RATIO) <= total {
+        Members::Only(members.iter().map(|m| m.id).collect())
+    } else {
+        Members::All
     }
-    let mut out = Vec::with_capacity(members.len().saturating_mul(plans.len()));
-    for m in members {
-        let punches = by_member.get(&m.id).map(Vec::as_slice).unwrap_or_default();
-        let days = classify_member(plans, env.now, punches, |d| env.counts(m, d));
-        out.extend(days.into_iter().map(|(date, result)| DayRow {
-            member: m.id,
-            date,
-            result,
-        }));
-    }
-    out
 }
 
-/// The judged days of `members` from `from` to `to` (inclusive): one row per member and
-/// date, stored results for closed dates (a member without a stored row did not count),
-/// judged from the records for the others (days still to come are not counted).
-pub async fn day_rows(
+/// The members of a read, each at a *slot*: its position in the list it was given.
+#[derive(Clone, Debug)]
+pub struct Slots {
+    index: SlotIndex,
+}
+
+/// Member id → slot: a table indexed by id when the ids are small numbers (the directory
+/// numbers its members from 1), else a hash map. Looked up once per row read.
+#[derive(Clone, Debug)]
+enum SlotIndex {
+    Dense(Vec<u32>),
+    Map(HashMap<u64, u32>),
+}
+
+/// A `SlotIndex::Dense` entry with no member.
+const NO_SLOT: u32 = u32::MAX;
+
+impl Slots {
+    /// The slots of `ids`, in order (a repeated id keeps its first slot).
+    pub fn new(ids: impl IntoIterator<Item = u64>) -> Slots {
+        let ids: Vec<u64> = ids.into_iter().collect();
+        let max = ids.iter().copied().max().unwrap_or(0);
+        // A table of at most 4 entries per member (and a little more) is small enough.
+        let dense_limit = ids.len().saturating_mul(4).saturating_add(4096);
+        let index = match usize::try_from(max) {
+            Ok(max) if max < dense_limit => {
+                let mut table = vec![NO_SLOT; max + 1];
+                for (slot, id) in (0u32..).zip(&ids) {
+                    let entry = usize::try_from(*id).ok().and_then(|i| table.get_mut(i));
+                    if let Some(e) = entry.filter(|e| **e == NO_SLOT) {
+                        *e = slot;
+                    }
+                }
+                SlotIndex::Dense(table)
+            }
+            _ => {
+                let mut map = HashMap::with_capacity(ids.len());
+                for (slot, id) in (0u32..).zip(ids) {
+                    map.entry(id).or_insert(slot);
+                }
+                SlotIndex::Map(map)
+            }
+        };
+        Slots { index }
+    }
+
+    /// The slot of member `id`, if it is one of them.
+    pub fn of(&self, id: u64) -> Option<usize> {
+        let slot = match &self.index {
+            SlotIndex::Dense(table) => usize::try_from(id)
+                .ok()
+                .and_then(|i| table.get(i))
+                .copied()
+                .filter(|s| *s != NO_SLOT)?,
+            SlotIndex::Map(map) => *map.get(&id)?,
+        };
+        usize::try_from(slot).ok()
+    }
+}
+
+/// Clock punches grouped by member slot, each member's oldest first (in the order read).
+#[derive(Clone, Debug, Default)]
+pub struct Punches {
+    /// Where each slot's punches start in `all`; one more entry than slots.
+    starts: Vec<usize>,
+    all: Vec<Punch>,
+}
+
+impl Punches {
+    /// Groups `(slot, punch)` pairs of `slots` slots by slot, keeping their order within a
+    /// slot (a stable counting sort; pairs of slots out of range are dropped).
+    pub fn group(slots: usize, pairs: &[(u32, Punch)]) -> Punches {
+        let mut starts = vec![0usize; slots + 1];
+        for (s, _) in pairs {
+            if let Some(n) = usize::try_from(*s).ok().and_then(|s| starts.get_mut(s + 1)) {
+                *n += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            let before = starts.get(i - 1).copied().unwrap_or(0);
+            if let Some(n) = starts.get_mut(i) {
+                *n += before;
+            }
+        }
+        let mut next = starts.clone();
+        let mut all = vec![Punch::clock_in(0); starts.last().copied().unwrap_or(0)];
+        for (s, p) in pairs {
+            let Some(at) = usize::try_from(*s).ok().and_then(|s| next.get_mut(s)) else {
+                continue;
+            };
+            if let Some(slot) = all.get_mut(*at) {
+                *slot = *p;
+            }
+            *at += 1;
+        }
+        Punches { starts, all }
+    }
+
+    /// The punches of `slot`.
+    pub fn of(&self, slot: usize) -> &[Punch] {
+        match (self.starts.get(slot), self.starts.get(slot + 1)) {
+            (Some(a), Some(b)) => self.all.get(*a..*b).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+}
+
+/// Reads the punches of `members` (slots) in `[start, end)` from the store, grouped.
+async fn punches(
+    ctx: &Context,
+    enterprise: u64,
+    read: Members,
+    slots: Arc<Slots>,
+    count: usize,
+    bounds: (i64, i64),
+) -> Result<Punches, PluginError> {
+    let pairs = store::fold_punches(
+        ctx.db(),
+        enterprise,
+        read,
+        bounds,
+        Vec::new(),
+        move |pairs: &mut Vec<(u32, Punch)>, member, p| {
+            if let Some(s) = slots.of(member).and_then(|s| u32::try_from(s).ok()) {
+                pairs.push((s, p));
+            }
+        },
+    )
+    .await?;
+    Ok(Punches::group(count, &pairs))
+}
+
+/// For each member, the first date it counts on ([`Env::counted_from`]).
+pub fn first_days(env: &Env, members: &[&MemberInfo]) -> Vec<Option<Date>> {
+    members.iter().map(|m| env.counted_from(m)).collect()
+}
+
+/// Judges every member (slot) on the dates of `plans` as of `now` from its punches, handing
+/// each day to `f` with the slot and the plan's index; `first[slot]` is the member's first
+/// counted date ([`first_days`]).
+pub fn judge(
+    plans: &[DayPlan],
+    now: i64,
+    first: &[Option<Date>],
+    punches: &Punches,
+    mut f: impl FnMut(usize, usize, DayResult),
+) {
+    for (slot, first) in first.iter().enumerate() {
+        let days = classify_member(plans, now, punches.of(slot), |d| {
+            first.is_some_and(|f| d >= f)
+        });
+        for (i, (_, result)) in days.into_iter().enumerate() {
+            f(slot, i, result);
+        }
+    }
+}
+
+/// Receives the judged days of a period ([`visit_days`]): one call per member and date,
+/// in no particular order.
+pub trait DaySink: Send + 'static {
+    /// The member at `slot` (its position in the members given) on the `day`-th date of
+    /// the period (0 for the first).
+    fn day(&mut self, slot: usize, day: usize, result: &DayResult);
+}
+
+/// The closed part of a visit: the sink, and which (slot, day) had a stored row.
+struct Closed<S> {
+    sink: S,
+    slots: Arc<Slots>,
+    dates: Vec<Date>,
+    seen: Vec<u64>,
+}
+
+impl<S: DaySink> Closed<S> {
+    fn stored(&mut self, member: u64, date: Date, result: DayResult) {
+        let (Some(slot), Ok(day)) = (self.slots.of(member), self.dates.binary_search(&date)) else {
+            return;
+        };
+        let bit = slot * self.dates.len() + day;
+        if let Some(w) = self.seen.get_mut(bit / 64) {
+            *w |= 1 << (bit % 64);
+        }
+        self.sink.day(slot, day, &result);
+    }
+
+    /// Every (slot, day) without a stored row did not count.
+    fn finish(mut self, members: usize) -> (S, Arc<Slots>) {
+        let days = self.dates.len();
+        for slot in 0..members {
+            for day in 0..days {
+                let bit = slot * days + day;
+                let seen = self
+                    .seen
+                    .get(bit / 64)
+                    .is_some_and(|w| w & (1 << (bit % 64)) != 0);
+                if !seen {
+                    self.sink.day(slot, day, &DayResult::NotCounted);
+                }
+            }
+        }
+        (self.sink, self.slots)
+    }
+}
+
+/// Hands every judged day of `members` from `from` to `to` (inclusive) to `sink`: one per
+/// member and date — stored results for closed dates (a member without a stored row did
+/// not count), judged from the records for the others (days still to come are not
+/// counted). `read` says which rows to ask the store for ([`member_filter`]); the result
+/// is the same either way. Nothing is kept per day beyond what the sink keeps.
+pub async fn visit_days<S: DaySink>(
     ctx: &Context,
     env: &Env,
     members: &[&MemberInfo],
-    from: Date,
-    to: Date,
-) -> Result<Vec<DayRow>, PluginError> {
+    read: &Members,
+    (from, to): (Date, Date),
+    sink: S,
+) -> Result<S, PluginError> {
     if members.is_empty() || from > to {
-        return Ok(Vec::new());
+        return Ok(sink);
     }
-    let one = match members {
-        [m] => Some(m.id),
-        _ => None,
-    };
-    let mut rows = Vec::new();
-    // Closed dates: the stored results.
+    let mut sink = sink;
+    let mut slots = Arc::new(Slots::new(members.iter().map(|m| m.id)));
+    // Closed dates: the stored results, streamed.
+    let mut closed_days = 0;
     if let Some(through) = env.closed_through.filter(|t| *t >= from) {
+        let dates = dates(from, through.min(to));
+        closed_days = dates.len();
+        let bits = members.len().saturating_mul(closed_days);
+        let acc = Closed {
+            sink,
+            slots,
+            dates,
+            seen: vec![0; bits.div_ceil(64)],
+        };
         let last = through.min(to);
-        let stored = store::closed_days(ctx.db(), env.enterprise, one, from, last).await?;
-        let stored: std::collections::HashMap<(u64, Date), DayResult> = stored
-            .into_iter()
-            .map(|r| ((r.member, r.date), r.result))
-            .collect();
-        let closed = dates(from, last);
-        for m in members {
-            for d in &closed {
-                rows.push(DayRow {
-                    member: m.id,
-                    date: *d,
-                    result: stored
-                        .get(&(m.id, *d))
-                        .copied()
-                        .unwrap_or(DayResult::NotCounted),
-                });
-            }
-        }
+        let acc = store::fold_closed_days(
+            ctx.db(),
+            env.enterprise,
+            read.clone(),
+            (from, last),
+            acc,
+            |c: &mut Closed<S>, member, date, result| c.stored(member, date, result),
+        )
+        .await?;
+        (sink, slots) = acc.finish(members.len());
     }
-    // Open dates: judged now from the records.
+    // Open dates: judged now from the records, off the async threads.
     let open_from = match env.closed_through {
         Some(t) if t >= from => t.tomorrow().ok(),
         _ => Some(from),
@@ -198,15 +409,128 @@ pub async fn day_rows(
         let plans = DayPlan::for_dates(&env.history, dates(open_from, to));
         let start = plans.iter().map(|p| p.day_start).min().unwrap_or(0);
         let end = plans.iter().map(|p| p.day_end).max().unwrap_or(0);
-        let records = if start < env.now {
-            store::records_between(ctx.db(), env.enterprise, one, start, end.min(env.now + 1))
-                .await?
+        let punches = if start < env.now {
+            let bounds = (start, end.min(env.now + 1));
+            punches(
+                ctx,
+                env.enterprise,
+                read.clone(),
+                slots,
+                members.len(),
+                bounds,
+            )
+            .await?
         } else {
-            Vec::new()
+            Punches::default()
         };
-        rows.extend(judge(env, &plans, members, &records));
+        let first = first_days(env, members);
+        let now = env.now;
+        sink = tokio::task::spawn_blocking(move || {
+            judge(&plans, now, &first, &punches, |slot, i, result| {
+                sink.day(slot, closed_days + i, &result);
+            });
+            sink
+        })
+        .await
+        .map_err(|e| PluginError::Internal(e.to_string()))?;
     }
-    Ok(rows)
+    Ok(sink)
+}
+
+/// Collects the days a [`visit_days`] hands over as rows, those `keep` accepts.
+pub struct RowSink {
+    ids: Vec<u64>,
+    dates: Vec<Date>,
+    keep: fn(&DayResult, Option<Status>) -> bool,
+    status: Option<Status>,
+    /// The rows, in the order visited.
+    pub rows: Vec<DayRow>,
+}
+
+impl RowSink {
+    /// Every day of `members` over `from..=to`.
+    pub fn all(members: &[&MemberInfo], from: Date, to: Date) -> RowSink {
+        RowSink::with(members, from, to, None, |_, _| true)
+    }
+
+    /// The days in `status` (every counted day when `None`), as the drill-down lists them.
+    pub fn drill(members: &[&MemberInfo], from: Date, to: Date, status: Option<Status>) -> RowSink {
+        RowSink::with(members, from, to, status, |r, status| match status {
+            Some(st) => r.has(st),
+            None => !r.has(Status::NotCounted),
+        })
+    }
+
+    fn with(
+        members: &[&MemberInfo],
+        from: Date,
+        to: Date,
+        status: Option<Status>,
+        keep: fn(&DayResult, Option<Status>) -> bool,
+    ) -> RowSink {
+        RowSink {
+            ids: members.iter().map(|m| m.id).collect(),
+            dates: dates(from, to),
+            keep,
+            status,
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl DaySink for RowSink {
+    fn day(&mut self, slot: usize, day: usize, result: &DayResult) {
+        if !(self.keep)(result, self.status) {
+            return;
+        }
+        if let (Some(member), Some(date)) = (self.ids.get(slot), self.dates.get(day)) {
+            self.rows.push(DayRow {
+                member: *member,
+                date: *date,
+                result: *result,
+            });
+        }
+    }
+}
+
+/// Sums each member's days ([`Counts`] per slot).
+#[derive(Clone, Debug)]
+pub struct CountSink {
+    /// Per slot.
+    pub counts: Vec<Counts>,
+}
+
+impl CountSink {
+    /// Zero counts for `members` slots.
+    pub fn new(members: usize) -> CountSink {
+        CountSink {
+            counts: vec![Counts::default(); members],
+        }
+    }
+}
+
+impl DaySink for CountSink {
+    fn day(&mut self, slot: usize, _day: usize, result: &DayResult) {
+        if let Some(c) = self.counts.get_mut(slot) {
+            c.add(result);
+        }
+    }
+}
+
+/// The judged days of `members` from `from` to `to` (inclusive): one row per member and
+/// date (see [`visit_days`]), in no particular order.
+pub async fn day_rows(
+    ctx: &Context,
+    env: &Env,
+    members: &[&MemberInfo],
+    read: &Members,
+    from: Date,
+    to: Date,
+) -> Result<Vec<DayRow>, PluginError> {
+    let sink = RowSink::all(members, from, to);
+    Ok(visit_days(ctx, env, members, read, (from, to), sink)
+        .await?
+        .rows)
 }
 
 /// Whether the caller sees hidden members (ORG-9): the administrator and hidden members.
@@ -281,5 +605,37 @@ pub fn period_days(from: Date, to: Date) -> i32 {
     match from.until(to) {
         Ok(span) if to >= from => span.get_days().saturating_add(1),
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn slots_by_table_or_map_and_punches_grouped_in_order() {
+        // Small ids: a table; an id far beyond the members: a map. Same answers.
+        for ids in [vec![7, 3, 9, 3], vec![7, 3, u64::MAX, 3]] {
+            let slots = Slots::new(ids.clone());
+            assert!(
+                matches!(slots.index, SlotIndex::Dense(_)) == (ids[2] == 9),
+                "{ids:?}"
+            );
+            assert_eq!(slots.of(7), Some(0));
+            assert_eq!(slots.of(3), Some(1), "a repeated id keeps its first slot");
+            assert_eq!(slots.of(ids[2]), Some(2));
+            for absent in [0, 4, 8, 10, 1 << 40] {
+                assert_eq!(slots.of(absent), None, "{absent}");
+            }
+        }
+        let p = |at| Punch::clock_in(at);
+        let pairs = [(2, p(5)), (0, p(9)), (2, p(1)), (0, p(3)), (7, p(0))];
+        let g = Punches::group(3, &pairs);
+        assert_eq!(g.of(0), [p(9), p(3)], "the order read, within a slot");
+        assert_eq!(g.of(1), []);
+        assert_eq!(g.of(2), [p(5), p(1)]);
+        assert_eq!(g.of(3), [], "a slot out of range has none");
     }
 }

@@ -1,19 +1,32 @@
 //! A plugin's own database: a SQLite file of its own (WAL), apart from the core's, so a
-//! plugin cannot reach the core's tables. One connection writes, another reads, so reports
-//! do not wait for clock-ins. Calls run on tokio's blocking pool.
+//! plugin cannot reach the core's tables. One connection writes, and a small pool of
+//! [`READERS`] connections reads, so reports do not wait for clock-ins, nor for each other.
+//! Calls run on tokio's blocking pool.
+//!
+//! The connections keep SQLite's default page cache (2 MB) and read the file with `pread`,
+//! not a memory map: measured on the attendance plugin's month of 30,000 members (reads
+//! that go through their tables in key order), a 64 MiB cache per connection changed no
+//! time and kept 100 MB more in memory, and a memory map saved about 5 % on one report while
+//! an I/O error on a mapped file would kill the server (SIGBUS) instead of failing a query.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 use rusqlite::Connection;
 
 use crate::{Migration, PluginError};
 
+/// How many connections read at once.
+pub const READERS: usize = 2;
+
 /// The plugin's database handle. Cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     write: Arc<Mutex<Connection>>,
-    read: Arc<Mutex<Connection>>,
+    read: Arc<[Mutex<Connection>]>,
+    /// Where the next reader looks first (spreads the waits when all are busy).
+    next: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Db {
@@ -57,11 +70,17 @@ impl Db {
     pub fn open(path: &Path) -> Result<Db, PluginError> {
         let write = Connection::open(path)?;
         configure(&write)?;
-        let read = Connection::open(path)?;
-        configure(&read)?;
+        let read = (0..READERS)
+            .map(|_| {
+                let c = Connection::open(path)?;
+                configure(&c)?;
+                Ok(Mutex::new(c))
+            })
+            .collect::<Result<Vec<_>, PluginError>>()?;
         Ok(Db {
             write: Arc::new(Mutex::new(write)),
-            read: Arc::new(Mutex::new(read)),
+            read: read.into(),
+            next: Arc::new(AtomicUsize::new(0)),
         })
     }
 
@@ -81,20 +100,42 @@ impl Db {
         .map_err(|e| PluginError::Internal(e.to_string()))?
     }
 
-    /// Runs `f` with the reading connection on the blocking pool (sees the last committed
-    /// state; never waits for a write in progress).
+    /// Runs `f` with a reading connection on the blocking pool (sees the last committed
+    /// state; never waits for a write in progress). Up to [`READERS`] calls run at once; a
+    /// further one waits for a connection.
     pub async fn read<T, F>(&self, f: F) -> Result<T, PluginError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, PluginError> + Send + 'static,
     {
-        let conn = self.read.clone();
+        let db = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut c = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut c = db.reader()?;
             f(&mut c)
         })
         .await
         .map_err(|e| PluginError::Internal(e.to_string()))?
+    }
+
+    /// A free reading connection, else (all busy) the next one in turn, waited for.
+    fn reader(&self) -> Result<MutexGuard<'_, Connection>, PluginError> {
+        let n = self.read.len();
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            let Some(conn) = self.read.get(first.wrapping_add(i) % n) else {
+                continue;
+            };
+            match conn.try_lock() {
+                Ok(c) => return Ok(c),
+                Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let conn = self
+            .read
+            .get(first % n.max(1))
+            .ok_or_else(|| PluginError::Internal("no reading connection".into()))?;
+        Ok(conn.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Runs the migrations not yet run, in order, each in its own transaction with its
@@ -150,7 +191,7 @@ impl Db {
         let target = path.to_str().ok_or_else(|| {
             PluginError::Invalid(format!("backup target {} is not UTF-8", path.display()))
         })?;
-        let c = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let c = self.reader()?;
         c.execute("VACUUM INTO ?1", [target])?;
         Ok(())
     }
@@ -251,6 +292,54 @@ mod tests {
         db.set_job_last_run("close", 42).await?;
         db.set_job_last_run("close", 43).await?;
         assert_eq!(db.job_last_run("close").await?, Some(43));
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_reads_run_at_once() -> Result<(), PluginError> {
+        use std::sync::mpsc::channel;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().map_err(|e| PluginError::Internal(e.to_string()))?;
+        let db = Db::open(&dir.path().join("p.db"))?;
+        db.write(|c| {
+            c.execute_batch("CREATE TABLE p_a (x INTEGER); INSERT INTO p_a VALUES (7);")?;
+            Ok(())
+        })
+        .await?;
+        // Each read, holding its connection, tells the other it is in and waits to hear the
+        // same: with a single reading connection the second could not start until the
+        // first gave up waiting.
+        let (to_b, from_a) = channel::<()>();
+        let (to_a, from_b) = channel::<()>();
+        let meet = |send: std::sync::mpsc::Sender<()>, recv: std::sync::mpsc::Receiver<()>| {
+            move |c: &mut Connection| {
+                let x: i64 = c.query_row("SELECT x FROM p_a", [], |r| r.get(0))?;
+                let _ = send.send(());
+                let met = recv.recv_timeout(Duration::from_secs(30)).is_ok();
+                Ok((x, met))
+            }
+        };
+        let (a, b) = tokio::join!(db.read(meet(to_b, from_b)), db.read(meet(to_a, from_a)));
+        assert_eq!(a?, (7, true), "the first read did not meet the second");
+        assert_eq!(b?, (7, true), "the second read did not meet the first");
+        // More reads than connections wait their turn; each connection is set up alike.
+        let reads: Vec<_> = (0..READERS * 3)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    db.read(|c| {
+                        let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                        let x: i64 = c.query_row("SELECT x FROM p_a", [], |r| r.get(0))?;
+                        Ok((mode, x))
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for r in reads {
+            let r = r.await.map_err(|e| PluginError::Internal(e.to_string()))?;
+            assert_eq!(r?, ("wal".to_string(), 7));
+        }
         Ok(())
     }
 }
