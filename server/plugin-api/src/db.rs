@@ -1,6 +1,6 @@
 //! A plugin's own database: a SQLite file of its own (WAL), apart from the core's, so a
 //! plugin cannot reach the core's tables. One connection writes, and a small pool of
-//! [`READERS`] connections reads, so reports do not wait for clock-ins, nor for each other.
+//! `READERS` (2) connections reads, so reports do not wait for clock-ins, nor for each other.
 //! Calls run on tokio's blocking pool.
 //!
 //! The connections keep SQLite's default page cache (2 MB) and read the file with `pread`,
@@ -101,7 +101,7 @@ impl Db {
     }
 
     /// Runs `f` with a reading connection on the blocking pool (sees the last committed
-    /// state; never waits for a write in progress). Up to [`READERS`] calls run at once; a
+    /// state; never waits for a write in progress). Up to `READERS` (2) calls run at once; a
     /// further one waits for a connection.
     pub async fn read<T, F>(&self, f: F) -> Result<T, PluginError>
     where
