@@ -272,6 +272,26 @@ struct CsrfField {
     csrf_token: String,
 }
 
+/// A 403 page when the urlencoded form `body` does not carry the session's `csrf_token`
+/// (compared in constant time); `None` when it does.
+fn csrf_refusal(session: &Session, body: &[u8]) -> Option<Response> {
+    let sent = serde_urlencoded::from_bytes::<CsrfField>(body)
+        .map(|f| f.csrf_token)
+        .unwrap_or_default();
+    if auth::csrf_matches(&sent, &session.csrf) {
+        return None;
+    }
+    let t = session.tr();
+    Some(page(
+        StatusCode::FORBIDDEN,
+        session.lang,
+        t.failed,
+        None,
+        "/panel/",
+        &message(false, t.csrf_refused),
+    ))
+}
+
 /// The session and the form of a POST: no session → redirect to sign-in; a missing or wrong
 /// `csrf_token` → 403, before the rest of the form is looked at; a malformed form → 400.
 fn posted<T: DeserializeOwned>(
@@ -283,19 +303,8 @@ fn posted<T: DeserializeOwned>(
     let Some(session) = Session::of(state, headers) else {
         return Err(Box::new(to_sign_in()));
     };
-    let sent = serde_urlencoded::from_bytes::<CsrfField>(body)
-        .map(|f| f.csrf_token)
-        .unwrap_or_default();
-    if !auth::csrf_matches(&sent, &session.csrf) {
-        let t = lang.tr();
-        return Err(Box::new(page(
-            StatusCode::FORBIDDEN,
-            lang,
-            t.failed,
-            None,
-            "/panel/",
-            &message(false, t.csrf_refused),
-        )));
+    if let Some(refused) = csrf_refusal(&session, body) {
+        return Err(Box::new(refused));
     }
     match serde_urlencoded::from_bytes::<T>(body) {
         Ok(form) => Ok((session, form)),

@@ -58,6 +58,48 @@ pub(crate) fn plugin_lang(lang: crate::panel::PanelLang) -> Lang {
     }
 }
 
+/// What the host knows of a signed-in request (panel session or API caller).
+pub(crate) struct Signed<'a> {
+    pub(crate) snap: &'a orgdir_directory::snapshot::Snapshot,
+    pub(crate) kind: PrincipalKind,
+    pub(crate) lang: crate::panel::PanelLang,
+    pub(crate) source: String,
+    /// Panel requests: the session's CSRF token and the layout.
+    pub(crate) panel: Option<(String, Arc<dyn orgdir_plugin_api::Chrome>)>,
+}
+
+/// The plugin `id`'s caller for a signed-in request: the directory view, the client address
+/// as the server saw it, the caller's grants of the plugin's permissions. `None` when the
+/// enterprise is gone.
+pub(crate) fn plugin_caller(
+    state: &AppState,
+    id: &str,
+    parts: &axum::http::request::Parts,
+    s: Signed<'_>,
+) -> Option<PluginCaller> {
+    let enterprise = s.snap.state.enterprise.number;
+    let directory = state.plugins.directory(enterprise)?;
+    let client_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip());
+    let (csrf, chrome) = match s.panel {
+        Some((csrf, chrome)) => (Some(csrf), Some(chrome)),
+        None => (None, None),
+    };
+    Some(PluginCaller::new(CallerParts {
+        enterprise,
+        who: who(s.kind),
+        lang: plugin_lang(s.lang),
+        client_ip,
+        source: s.source,
+        directory,
+        grants: state.plugins.grants(id, s.snap, s.kind),
+        csrf,
+        chrome,
+    }))
+}
+
 /// Signs the request in as the API does, checks the enterprise has the plugin on, and
 /// hands the plugin a [`PluginCaller`].
 async fn api_gate(
@@ -78,30 +120,17 @@ async fn api_gate(
         )
         .into_response();
     }
-    let Some(directory) = state.plugins.directory(caller.principal.enterprise) else {
+    let lang = crate::panel::PanelLang::of_request(&parts.headers);
+    let signed = Signed {
+        snap: &caller.snap,
+        kind: caller.principal.kind,
+        lang,
+        source: crate::api::source(&caller),
+        panel: None,
+    };
+    let Some(plugin_caller) = plugin_caller(&state, id, &parts, signed) else {
         return ApiError::not_found("enterprise").into_response();
     };
-    let client_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
-    let lang = match crate::panel::PanelLang::of_request(&parts.headers) {
-        crate::panel::PanelLang::Zh => Lang::Zh,
-        _ => Lang::En,
-    };
-    let plugin_caller = PluginCaller::new(CallerParts {
-        enterprise: caller.principal.enterprise,
-        who: who(caller.principal.kind),
-        lang,
-        client_ip,
-        source: crate::api::source(&caller),
-        directory,
-        grants: state
-            .plugins
-            .grants(id, &caller.snap, caller.principal.kind),
-        csrf: None,
-        chrome: None,
-    });
     parts.extensions.insert(plugin_caller);
     next.run(Request::from_parts(parts, body)).await
 }

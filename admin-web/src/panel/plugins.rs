@@ -9,21 +9,20 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use orgdir_directory::service::PrincipalKind;
-use orgdir_plugin_api::{Caller as PluginCaller, CallerParts, Chrome};
+use orgdir_plugin_api::Chrome;
 use orgdir_plugin_host::Plugins;
 use serde::Deserialize;
 
 use super::html::{esc, message};
 use super::i18n::Lang;
-use super::{CsrfField, Session, datetime, posted, to_sign_in};
+use super::{Session, csrf_refusal, datetime, posted, to_sign_in};
 use crate::AppState;
-use crate::auth;
 
 /// The largest form a plugin page may post.
 const MAX_PLUGIN_FORM: usize = 1024 * 1024;
@@ -142,44 +141,30 @@ async fn panel_gate(
                 );
             }
         };
-        let sent = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
-            .map(|f| f.csrf_token)
-            .unwrap_or_default();
-        if !auth::csrf_matches(&sent, &session.csrf) {
-            return session.page(
-                StatusCode::FORBIDDEN,
-                t.failed,
-                "/panel/",
-                &message(false, t.csrf_refused),
-            );
+        if let Some(refused) = csrf_refusal(&session, &bytes) {
+            return refused;
         }
         Body::from(bytes)
-    };
-    let Some(directory) = state.plugins.directory(session.principal.enterprise) else {
-        return to_sign_in();
     };
     let here = parts
         .uri
         .path_and_query()
         .map(|p| format!("/panel/p/{id}{}", p.as_str()))
         .unwrap_or_default();
-    let client_ip = parts
-        .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
-    let caller = PluginCaller::new(CallerParts {
-        enterprise: session.principal.enterprise,
-        who: crate::plugins::who(session.principal.kind),
-        lang: crate::plugins::plugin_lang(session.lang),
-        client_ip,
+    let snap = session.snap.clone();
+    let signed = crate::plugins::Signed {
+        snap: &snap,
+        kind: session.principal.kind,
+        lang: session.lang,
         source: session.source(),
-        directory,
-        grants: state
-            .plugins
-            .grants(id, &session.snap, session.principal.kind),
-        csrf: Some(session.csrf.clone()),
-        chrome: Some(Arc::new(SessionChrome { session, here })),
-    });
+        panel: Some((
+            session.csrf.clone(),
+            Arc::new(SessionChrome { session, here }),
+        )),
+    };
+    let Some(caller) = crate::plugins::plugin_caller(&state, id, &parts, signed) else {
+        return to_sign_in();
+    };
     parts.extensions.insert(caller);
     next.run(Request::from_parts(parts, body)).await
 }

@@ -64,9 +64,19 @@ impl std::fmt::Debug for Loaded {
 }
 
 /// The plugins this server runs.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Plugins {
     loaded: Vec<Loaded>,
+    /// The host every loaded plugin's context shares (`None` when none is loaded).
+    host: Option<Arc<dyn Host>>,
+}
+
+impl std::fmt::Debug for Plugins {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugins")
+            .field("loaded", &self.loaded)
+            .finish()
+    }
 }
 
 impl Plugins {
@@ -98,7 +108,10 @@ impl Plugins {
                 ctx,
             });
         }
-        Ok(Plugins { loaded })
+        Ok(Plugins {
+            loaded,
+            host: Some(host),
+        })
     }
 
     /// Picks the plugins named in the configuration out of those this build has.
@@ -203,9 +216,7 @@ impl Plugins {
 
     /// The read view of the enterprise's directory (for building callers).
     pub fn directory(&self, enterprise: u64) -> Option<Arc<Directory>> {
-        self.loaded
-            .first()
-            .and_then(|l| l.ctx.directory(enterprise))
+        self.host.as_ref().and_then(|h| h.directory(enterprise))
     }
 
     /// Starts one scheduler task per plugin job on the current tokio runtime (they run
